@@ -1,0 +1,101 @@
+// Every error a user can meet, by area, with a stable code. Tests assert on codes,
+// never on message text; `validate`, logs, dead letters and the console share them.
+
+export interface ErrorSpec {
+  readonly message: string
+}
+
+function catalogue<T extends Record<string, string>>(entries: T): { [K in keyof T]: ErrorSpec } {
+  const out = {} as { [K in keyof T]: ErrorSpec }
+  for (const key of Object.keys(entries) as (keyof T)[]) out[key] = { message: entries[key] }
+  return out
+}
+
+/** Configuration: settings, profiles, plugins. Reported as `file:/pointer: message`. */
+export const CONFIG = catalogue({
+  CONFIG_FILE_UNREADABLE: 'cannot read the file: %s',
+  CONFIG_INVALID_JSON: 'not valid JSON: %s',
+  CONFIG_SCHEMA: '%s',
+  CONFIG_TITLE_INVALID: 'title must be 3 to 100 letters, digits, spaces, hyphens or underscores',
+  CONFIG_DUPLICATE_ID: 'profile id "%s" is already used by %s',
+  CONFIG_UNKNOWN_CHANNEL: 'unknown channel "%s" (known: %s)',
+  CONFIG_UNKNOWN_EVENT: 'channel "%s" has no event "%s" (events: %s)',
+  CONFIG_RETRY_ABOVE_CAP: 'retry.count %s is above the %s channel\'s cap of %s',
+  CONFIG_BODY_NOT_ALLOWED: '%s carries variables in the endpoint\'s query string only: remove the body',
+  CONFIG_BODY_SHAPE: '%s',
+  CONFIG_BODY_INVALID_JSON: 'the body string is not valid JSON once placeholders are filled: %s',
+  CONFIG_UNKNOWN_VARIABLE: 'unknown variable <%s>%s',
+  CONFIG_PLACEHOLDER_IN_ORIGIN: 'placeholders may stand only in the endpoint\'s path and query, not in its scheme, host or port',
+  CONFIG_ENDPOINT_INVALID: 'the endpoint is not a valid http or https URL: %s',
+  CONFIG_ENV_MISSING: 'environment variable %s is not set',
+  CONFIG_HEADER_NAME: 'header name "%s" is not an HTTP token',
+  CONFIG_HEADER_VALUE: 'header "%s" holds a control character (CR, LF or other): header injection is refused',
+  CONFIG_HEADER_RESERVED: 'header "%s" is set by the daemon and cannot be configured',
+  CONFIG_HEADER_CONTENT_TYPE_FORM: 'a Content-Type header cannot be set with the form format: the multipart boundary belongs to the body',
+  CONFIG_HEADER_AUTH_CONFLICT: 'an Authorization header cannot be combined with auth',
+  CONFIG_UNKNOWN_FORMAT: 'unknown format "%s" (known: %s)',
+  CONFIG_KEY_LENGTH: '%s needs a %s-byte key, got %s bytes',
+  CONFIG_IV_LENGTH: '%s needs a %s IV, got %s bytes',
+  CONFIG_BAD_ENCODING: '%s is not valid %s',
+  CONFIG_GCM_FIXED_IV: 'a fixed IV with GCM reuses the nonce for every value: use "random"',
+  CONFIG_BASIC_USERNAME: 'a basic-auth username cannot contain ":"',
+  CONFIG_UNKNOWN_VARIABLE_WARNING: 'unknown variable <%s>%s (a default profile may receive any channel\'s events)',
+  CONFIG_PLUGIN_INVALID: 'plugin %s is malformed: %s',
+  CONFIG_PLUGIN_LOAD: 'cannot load plugin %s: %s',
+  CONFIG_PLUGIN_DUPLICATE: 'plugin name "%s" is already taken by %s',
+  CONFIG_PROFILES_DIR: 'cannot read profilesDir %s: %s',
+})
+
+/** Routing of an event to profiles. These codes are the dead-letter reasons of DESIGN. */
+export const ROUTING = catalogue({
+  invalid_json: 'the event is not UTF-8 JSON: %s',
+  invalid_envelope: 'the envelope does not match event.schema.json: %s',
+  unknown_channel: 'no plugin handles channel "%s"',
+  unknown_event: 'channel "%s" has no event "%s"',
+  invalid_payload: 'data does not match the %s payload schema: %s',
+  payload_too_large: 'the event is %s bytes, above the limit of %s',
+  no_profile: 'no enabled profile of account "%s" subscribes to %s',
+  profile_not_found: 'profile "%s" does not exist',
+  account_mismatch: 'profile "%s" belongs to another account',
+  profile_disabled: 'profile "%s" is disabled',
+  event_not_subscribed: 'profile "%s" does not subscribe to %s',
+})
+
+/** Delivery outcomes that end in a dead letter. */
+export const DELIVERY = catalogue({
+  retries_exhausted: 'every attempt failed; last: %s',
+  address_refused: 'the network policy refused %s',
+  render_failed: 'the request could not be rendered: %s',
+  profile_removed: 'profile "%s" was removed or disabled while a retry waited',
+})
+
+export type ConfigCode = keyof typeof CONFIG
+export type RoutingCode = keyof typeof ROUTING
+export type DeliveryCode = keyof typeof DELIVERY
+/** The dead-letter reason codes of DESIGN. */
+export type DeadLetterReason = RoutingCode | DeliveryCode
+export type ErrorCode = ConfigCode | RoutingCode | DeliveryCode
+
+const ALL: Record<string, ErrorSpec> = { ...CONFIG, ...ROUTING, ...DELIVERY }
+
+/** Fills the %s placeholders of a code's message in order. */
+export function formatMessage(code: ErrorCode, ...args: unknown[]): string {
+  let i = 0
+  return ALL[code].message.replace(/%s/g, () => String(args[i++] ?? ''))
+}
+
+/** An error with a stable code; `where` says where (file:pointer, profile id, event id). */
+export class CallbackRouterError extends Error {
+  readonly code: ErrorCode
+  readonly where: string | undefined
+  constructor(code: ErrorCode, args: unknown[] = [], where?: string) {
+    super(formatMessage(code, ...args))
+    this.code = code
+    this.where = where
+    this.name = 'CallbackRouterError'
+  }
+}
+
+export function isDeadLetterReason(code: string): code is DeadLetterReason {
+  return code in ROUTING || code in DELIVERY
+}
