@@ -44,6 +44,8 @@ export const CONFIG = catalogue({
   CONFIG_PLUGIN_LOAD: 'cannot load plugin %s: %s',
   CONFIG_PLUGIN_DUPLICATE: 'plugin name "%s" is already taken by %s',
   CONFIG_PROFILES_DIR: 'cannot read profilesDir %s: %s',
+  CONFIG_SIGNING_SECRET: 'a signing secret must be whsec_ followed by base64',
+  CONFIG_NOT_AN_OBJECT: 'a profile file must hold one JSON object',
 })
 
 /** Routing of an event to profiles. These codes are the dead-letter reasons of DESIGN. */

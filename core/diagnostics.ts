@@ -1,0 +1,28 @@
+// Problems found in configuration, reported as `<file>:<json pointer>: <message>`.
+import { relative } from 'node:path'
+import { formatMessage, type ConfigCode } from './errors'
+
+export interface Diagnostic {
+  level: 'error' | 'warning'
+  code: ConfigCode
+  /** Absolute path of the file. */
+  file: string
+  /** JSON pointer inside the file ('' = the whole document). */
+  pointer: string
+  message: string
+}
+
+export function diagnostic(level: Diagnostic['level'], code: ConfigCode, file: string, pointer: string, args: unknown[] = []): Diagnostic {
+  return { level, code, file, pointer, message: formatMessage(code, ...args) }
+}
+
+/** `file:/pointer: message`, or `file:/pointer: warning: message`; paths relative to `cwd`. */
+export function formatDiagnostic(d: Diagnostic, cwd = process.cwd()): string {
+  const rel = relative(cwd, d.file) || d.file
+  const where = `${rel.startsWith('..') ? d.file : rel}:${d.pointer || '/'}`
+  return d.level === 'warning' ? `${where}: warning: ${d.message}` : `${where}: ${d.message}`
+}
+
+export function hasErrors(ds: readonly Diagnostic[]): boolean {
+  return ds.some((d) => d.level === 'error')
+}
