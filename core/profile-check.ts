@@ -49,13 +49,18 @@ export function checkProfile(raw: unknown, file: string, registry: PluginRegistr
   for (const m of missing) err('CONFIG_ENV_MISSING', m.pointer, m.name)
 
   if (!validateProfile(expanded)) {
+    let structural = false
     for (const e of validateProfile.errors ?? []) {
       // oneOf over auth/secret repeats each branch's errors; the branch errors say more.
       if (e.keyword === 'oneOf') continue
       if (e.instancePath === '/title') err('CONFIG_TITLE_INVALID', '/title')
-      else err('CONFIG_SCHEMA', ajvErrorPointer(e), describeAjvError(e))
+      else {
+        structural = true
+        err('CONFIG_SCHEMA', ajvErrorPointer(e), describeAjvError(e))
+      }
     }
-    return { diagnostics: dedupe(out) }
+    // A bad title leaves the shape intact: the other checks still run and report.
+    if (structural) return { diagnostics: dedupe(out) }
   }
   const p = withDefaults(expanded)
   const plugin = registry.get(p.channel)
