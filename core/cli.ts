@@ -4,9 +4,11 @@ import { Command, CommanderError } from 'commander'
 import { VERSION } from './version'
 import { CliExit, EXIT_USAGE } from './commands/context'
 import * as validate from './commands/validate'
+import * as variables from './commands/variables'
+import * as profiles from './commands/profiles'
 
 /** Command modules, in the order `--help` lists them. */
-const commands: Array<{ register(program: Command): void }> = [validate]
+const commands: Array<{ register(program: Command): void }> = [validate, variables, profiles]
 
 export function buildProgram(): Command {
   const program = new Command()
