@@ -223,5 +223,9 @@ t.test('`validate` exits 1 listing every problem as file:pointer: message, and 0
 
 /** The demo secrets the README sets for the shipped examples. */
 function demoEnv(): Record<string, string> {
-  return {}
+  return {
+    DEMO_API_KEY: 'demo-api-key',
+    DEMO_AES_KEY: 'demo-aes-256-key-0123456789abcde',
+    DEMO_WHSEC: 'whsec_ZGVtby13ZWJob29rLXNpZ25pbmctc2VjcmV0IQ==',
+  }
 }
