@@ -65,6 +65,8 @@ export type BehaviourSpec = Behaviour | BehaviourFn
 export interface EndpointOptions {
   /** Listen address; default 127.0.0.1 (any 127.x.y.z works on Linux, or ::1). */
   host?: string
+  /** Listen port; default 0 (a free one). Two hosts (127.0.0.1, 127.0.0.2) may share a port. */
+  port?: number
   /** Default behaviour. */
   behaviour?: BehaviourSpec
 }
@@ -209,7 +211,7 @@ export async function startEndpoint(options: EndpointOptions = {}): Promise<Endp
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(0, host, () => resolve())
+    server.listen(options.port ?? 0, host, () => resolve())
   })
   const port = (server.address() as AddressInfo).port
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`

@@ -1,0 +1,145 @@
+// One HTTP exchange of a delivery attempt. A single AbortSignal bounds it from connect to
+// the last response byte: undici's bodyTimeout is idle time between chunks, so a body
+// trickled one byte at a time would never trip it. 2xx is success, anything else (3xx
+// included: redirects are not followed) a failure with a short reason. The response is
+// read up to a small cap for logs, then the rest is destroyed.
+import type { Dispatcher } from 'undici'
+import { CallbackRouterError } from './errors'
+import type { OutgoingRequest } from './request'
+import { VERSION } from './version'
+
+export const USER_AGENT = `callback-router/${VERSION}`
+
+export interface AttemptResult {
+  ok: boolean
+  /** The HTTP status, or null when no response arrived. */
+  status: number | null
+  /** Short reason of a failure: 'status 503', 'timeout', 'reset', 'refused', 'dns', 'address_refused', …; null on success. */
+  error: string | null
+  /** The network policy refused the address: not retried. */
+  refused: boolean
+  /** The Retry-After header as received, if any. */
+  retryAfter?: string
+  latencyMs: number
+  /** The start of the response body (up to maxResponseBytes), as UTF-8 text. */
+  responseExcerpt: string
+}
+
+export interface AttemptOptions {
+  dispatcher: Dispatcher
+  timeoutMs: number
+  maxResponseBytes: number
+  /**
+   * The attempt's deadline when it spans more than this exchange (a token fetch, a resend
+   * after 401); default AbortSignal.timeout(timeoutMs).
+   */
+  signal?: AbortSignal
+}
+
+/** The short reason of a transport failure, as written to the attempt log. */
+export function reasonOf(err: unknown, signal?: AbortSignal): { error: string; refused: boolean } {
+  if (err instanceof CallbackRouterError && err.code === 'address_refused') return { error: 'address_refused', refused: true }
+  if (signal?.aborted) return { error: 'timeout', refused: false }
+  const e = err as { code?: string; name?: string; message?: string; errors?: { code?: string }[]; cause?: unknown }
+  const code = e?.code ?? e?.errors?.[0]?.code
+  switch (code) {
+    case 'ECONNREFUSED':
+      return { error: 'refused', refused: false }
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+    case 'UND_ERR_CLOSED':
+      return { error: 'reset', refused: false }
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+    case 'EAI_NODATA':
+    case 'EAI_NONAME':
+      return { error: 'dns', refused: false }
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+    case 'ETIMEDOUT':
+      return { error: 'timeout', refused: false }
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return { error: 'unreachable', refused: false }
+  }
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return { error: 'timeout', refused: false }
+  if (typeof code === 'string' && (code.startsWith('ERR_TLS') || code.includes('CERT') || code.startsWith('ERR_SSL'))) {
+    return { error: `tls ${code}`, refused: false }
+  }
+  if (e?.cause !== undefined && e.cause !== err) return reasonOf(e.cause, signal)
+  const text = typeof code === 'string' ? code : (e?.message ?? String(err))
+  return { error: text.length > 80 ? `${text.slice(0, 77)}...` : text, refused: false }
+}
+
+/** Reads at most `cap` bytes of a body, then destroys the rest (the socket goes with it). */
+async function readExcerpt(body: Dispatcher.ResponseData['body'], cap: number): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (size + chunk.length >= cap) {
+      if (size < cap) chunks.push(chunk.subarray(0, cap - size))
+      size = cap
+      // A bigger answer than a webhook receiver should send: stop reading it.
+      body.destroy()
+      break
+    }
+    chunks.push(chunk)
+    size += chunk.length
+  }
+  return Buffer.concat(chunks, size).toString('utf8')
+}
+
+/** Sends one request; never throws: every failure is an AttemptResult. */
+export async function sendAttempt(req: OutgoingRequest, opts: AttemptOptions): Promise<AttemptResult> {
+  const signal = opts.signal ?? AbortSignal.timeout(opts.timeoutMs)
+  const started = performance.now()
+  let status: number | null = null
+  let retryAfter: string | undefined
+  try {
+    const headers = req.headers['user-agent'] === undefined && req.headers['User-Agent'] === undefined ? { ...req.headers, 'user-agent': USER_AGENT } : req.headers
+    const url = new URL(req.url)
+    const res = await opts.dispatcher.request({
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      method: req.method as Dispatcher.HttpMethod,
+      headers,
+      body: req.body,
+      signal,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+    })
+    status = res.statusCode
+    const ra = res.headers['retry-after']
+    if (ra !== undefined) retryAfter = Array.isArray(ra) ? ra[0] : ra
+    const responseExcerpt = await readExcerpt(res.body, Math.max(0, opts.maxResponseBytes))
+    const ok = status >= 200 && status < 300
+    return {
+      ok,
+      status,
+      error: ok ? null : `status ${status}`,
+      refused: false,
+      ...(retryAfter !== undefined ? { retryAfter } : {}),
+      latencyMs: elapsed(started),
+      responseExcerpt,
+    }
+  } catch (err) {
+    const { error, refused } = reasonOf(err, signal)
+    return {
+      ok: false,
+      // A status whose body did not finish in time is still a failed attempt.
+      status,
+      error,
+      refused,
+      ...(retryAfter !== undefined ? { retryAfter } : {}),
+      latencyMs: elapsed(started),
+      responseExcerpt: '',
+    }
+  }
+}
+
+function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 100) / 100
+}
