@@ -6,9 +6,10 @@ import { CliExit, EXIT_USAGE } from './commands/context'
 import * as validate from './commands/validate'
 import * as variables from './commands/variables'
 import * as profiles from './commands/profiles'
+import * as demoReceiver from './commands/demo-receiver'
 
 /** Command modules, in the order `--help` lists them. */
-const commands: Array<{ register(program: Command): void }> = [validate, variables, profiles]
+const commands: Array<{ register(program: Command): void }> = [validate, variables, profiles, demoReceiver]
 
 export function buildProgram(): Command {
   const program = new Command()
