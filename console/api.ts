@@ -1,0 +1,38 @@
+// The console's JSON API client: same-origin fetch, the session cookie goes along.
+export interface ApiResult<T> {
+  status: number
+  data: T
+}
+
+export interface PublicDiagnostic {
+  level: 'error' | 'warning'
+  code: string
+  file: string
+  pointer: string
+  message: string
+}
+
+export async function api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<ApiResult<T>> {
+  const res = await fetch(`/console/api${path}`, {
+    method,
+    credentials: 'same-origin',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  if (res.status === 401) {
+    window.location.href = '/console/login'
+  }
+  const text = await res.text()
+  let data: unknown = {}
+  try {
+    data = text ? JSON.parse(text) : {}
+  } catch {
+    data = { error: text }
+  }
+  return { status: res.status, data: data as T }
+}
+
+export function errorOf(r: ApiResult<unknown>): string {
+  const d = r.data as { error?: unknown }
+  return typeof d?.error === 'string' ? d.error : `HTTP ${r.status}`
+}

@@ -1,0 +1,76 @@
+// The Test button: one real callback built from the catalog's examples with the
+// form's current settings, sent through the same HTTP client and network policy
+// as deliveries, answered with the verdict the page shows bottom left.
+import type { Dispatcher } from 'undici'
+import type { CallbackEvent } from '../generated/event'
+import type { Profile } from '../generated/profile'
+import type { PluginRegistry } from '../plugin-registry'
+import type { EventSpec } from '../plugin'
+import { compileProfile } from '../request'
+import { sampleData } from '../sample-data'
+import { sendAttempt } from '../http-attempt'
+
+export interface TestOutcome {
+  ok: boolean
+  /** The HTTP status, or null when no response arrived. */
+  status: number | null
+  /** Short failure reason ('status 500', 'timeout', 'refused', 'address_refused', …), null on success. */
+  error: string | null
+  latencyMs: number
+  event: string
+  request: { method: string; url: string }
+  responseExcerpt: string
+}
+
+/** The sample event of `test`: the catalog's examples as `data`, naming the profile. */
+export function sampleEvent(profile: Profile, registry: PluginRegistry): { envelope: CallbackEvent; event: string; channel: string } {
+  const plugin = registry.get(profile.channel)
+  let event = profile.events?.[0]
+  let channel = profile.channel
+  let spec: EventSpec | undefined
+  if (plugin?.catchAll) {
+    // A catch-all profile receives other channels' events by name: test with the real one.
+    const owner = event ? registry.plugins.find((p) => !p.catchAll && Object.prototype.hasOwnProperty.call(p.events, event!)) : undefined
+    if (owner && event) {
+      spec = owner.events[event]
+      channel = owner.name
+    } else {
+      spec = plugin.events['*']
+      event = event ?? 'test'
+    }
+  } else {
+    event = event ?? registry.eventsOf(profile.channel)[0]
+    spec = event ? registry.eventSpec(profile.channel, event) : undefined
+  }
+  const envelope: CallbackEvent = {
+    id: `test_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
+    account: profile.account,
+    profile: profile.id,
+    occurredAt: new Date().toISOString(),
+    data: spec ? sampleData(spec) : {},
+  }
+  return { envelope, event: event ?? 'test', channel }
+}
+
+export interface TestSenderOptions {
+  dispatcher: Dispatcher
+  defaultTimeoutMs?: number
+  maxResponseBytes?: number
+}
+
+/** Renders and sends one attempt; never throws for a delivery failure. */
+export async function sendTestCallback(profile: Profile, registry: PluginRegistry, options: TestSenderOptions): Promise<TestOutcome> {
+  const compiled = compileProfile(profile, registry, { defaultTimeoutMs: options.defaultTimeoutMs })
+  const { envelope, event, channel } = sampleEvent(profile, registry)
+  const req = compiled.render(envelope, { event, channel, timestamp: Math.floor(Date.now() / 1000) })
+  const result = await sendAttempt(req, { dispatcher: options.dispatcher, timeoutMs: compiled.timeoutMs, maxResponseBytes: options.maxResponseBytes ?? 2048 })
+  return {
+    ok: result.ok,
+    status: result.status,
+    error: result.error,
+    latencyMs: result.latencyMs,
+    event,
+    request: { method: req.method, url: req.url },
+    responseExcerpt: result.responseExcerpt,
+  }
+}
