@@ -35,7 +35,8 @@ t.test('msg id is eventId:profileId:cycle:attempt, and subjects split fresh from
 })
 
 t.test('missing or malformed headers are refused with a coded error', async (t) => {
-  t.throws(() => decodeJob(undefined), JobHeaderError)
+  t.throws(() => decodeJob(undefined), { code: 'JOB_HEADERS' })
+  t.ok(new JobHeaderError('x') instanceof Error)
   const h = encodeJob(job)
   h.set(H.attempt, '0')
   t.throws(() => decodeJob(h), { code: 'JOB_HEADERS' })
