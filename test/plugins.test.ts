@@ -226,3 +226,13 @@ function undescribed(schema: Record<string, unknown>, at: string): string[] {
   }
   return out
 }
+
+t.test("docs/profiles.md lists every built-in event's variables where it says where the catalog came from", async (t) => {
+  const doc = await readFile(join(__dirname, '..', 'docs', 'profiles.md'), 'utf8')
+  for (const { channel, event, spec } of everyEvent) {
+    const row = doc.split('\n').find((l) => l.startsWith(`| \`${channel}\` / ${event === '*' ? 'any event' : `\`${event}\``} |`))
+    t.ok(row, `${channel} ${event} has a row`)
+    const listed = (row ?? '').split('|')[2]?.match(/`[^`]+`/g)?.map((s) => s.slice(1, -1)) ?? []
+    t.same(listed, spec.variables.map((v) => v.name), `${channel} ${event}: the row lists the catalog, in order`)
+  }
+})
