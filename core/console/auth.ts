@@ -8,7 +8,9 @@ export const TOKEN_ENV = 'CALLBACK_ROUTER_CONSOLE_TOKEN'
 export const COOKIE_NAME = 'callback_router_console'
 
 /** Thrown when the console cannot start: the message says what to do. */
-export class ConsoleConfigError extends Error {}
+export class ConsoleConfigError extends Error {
+  readonly code = 'CONSOLE_TOKEN_MISSING'
+}
 
 /** The token from the environment; refuses to start without one. */
 export function consoleToken(env: NodeJS.ProcessEnv = process.env): string {
