@@ -101,7 +101,7 @@ export function encryptParameters(vars: Variables, parameters: readonly (string 
     const trail = path.locate(current)
     if (!trail) continue
     const value = path.get(current)
-    root ??= { ...vars }
+    root ??= Object.assign({}, vars)
     setCopied(root, trail, encryptor(value))
   }
   return root ?? vars
@@ -112,7 +112,7 @@ function setCopied(root: Record<string, unknown>, trail: (string | number)[], va
   let container: Record<string | number, unknown> = root
   for (let i = 0; i < trail.length - 1; i++) {
     const child = container[trail[i]]
-    const copy = (Array.isArray(child) ? [...child] : { ...(child as object) }) as Record<string | number, unknown>
+    const copy = (Array.isArray(child) ? child.slice() : Object.assign({}, child)) as Record<string | number, unknown>
     container[trail[i]] = copy
     container = copy
   }

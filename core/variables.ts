@@ -36,8 +36,10 @@ export function buildVariables(envelope: CallbackEvent, ctx: VariablesContext, p
     occurredAt: envelope.occurredAt,
     profile: ctx.profileId,
   }
-  if (plugin?.toVariables) return { ...data, ...plugin.toVariables(envelope, data), _event }
-  return { ...data, _event }
+  // Object.assign over spread: several times faster when the code is run through esbuild (tsx).
+  const vars: Record<string, unknown> = plugin?.toVariables ? Object.assign({}, data, plugin.toVariables(envelope, data)) : Object.assign({}, data)
+  vars._event = _event
+  return vars
 }
 
 /** A name compiled once into the ways it can be read; `get` runs per event. */

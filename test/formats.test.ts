@@ -72,3 +72,14 @@ t.test('property: any field values survive the flat json formatter', async () =>
     for (const [k, v] of fields) if (back[k] !== v) throw new Error(`mismatch at ${k}`)
   }), { numRuns: 300 })
 })
+
+t.test('a field value that holds the next boundary gets a fresh random boundary instead', async (t) => {
+  const first = builtinFormatters.form([['x', '1']]).contentType.split('boundary=')[1]
+  const [prefix, counter] = [first.slice(0, first.lastIndexOf('-') + 1), parseInt(first.slice(first.lastIndexOf('-') + 1), 36)]
+  const next = prefix + (counter + 1).toString(36)
+  const out = builtinFormatters.form([['trap', `--${next}\r\nContent-Disposition: form-data; name="evil"\r\n\r\nx`]])
+  const boundary = out.contentType.split('boundary=')[1]
+  t.not(boundary, next)
+  t.match(boundary, /^----callback-router-[0-9a-f]{32}$/)
+  t.same(await parseMultipart(out.body, out.contentType), [['trap', `--${next}\r\nContent-Disposition: form-data; name="evil"\r\n\r\nx`]])
+})
