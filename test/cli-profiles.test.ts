@@ -106,3 +106,13 @@ t.test('the shipped examples load without diagnostics and render every event the
   t.ok(all.some((p) => Object.keys(p.headers ?? {}).length > 0), 'headers')
   t.same(listProfiles(config).length, config.profiles.length)
 })
+
+t.test('unreadable settings fail the listing with exit 1', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'cr-profiles-'))
+  const r = cli('--config', join(dir, 'nope.json'), 'profiles')
+  t.equal(r.status, 1)
+  t.match(r.stderr, /nope\.json:\/: cannot read the file/)
+  t.match(r.stderr, /cannot list profiles/)
+  t.equal(r.stdout, '')
+})
+

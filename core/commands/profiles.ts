@@ -1,7 +1,7 @@
 // `profiles [--search words]`: the Callback Profiles page, searched by title.
 import type { Command } from 'commander'
 import type { LoadedConfig } from '../config'
-import { loadCliConfig } from './context'
+import { fail, loadCliConfig } from './context'
 
 /** One row; `--json` prints an array of exactly these. */
 export interface ProfileRow {
@@ -63,6 +63,9 @@ export function register(program: Command): void {
     .action(async (opts: { search?: string; json?: boolean }, cmd: Command) => {
       // A listing shows what loaded; problems in other files go to stderr.
       const config = await loadCliConfig(cmd, { tolerateErrors: true })
+      // Unless the settings themselves failed (then there is nothing trustworthy to list).
+      const settingsBroken = config.diagnostics.some((d) => d.level === 'error' && d.file === config.settingsFile && !d.pointer.startsWith('/plugins/'))
+      if (settingsBroken) fail(`profiles: cannot list profiles: ${config.settingsFile} has errors (above)`)
       const rows = listProfiles(config, opts.search)
       if (opts.json) {
         process.stdout.write(JSON.stringify(rows, null, 2) + '\n')
