@@ -145,10 +145,11 @@ export function register(program: Command): void {
     )
     .action(async (channel: string, event: string | undefined, opts: { select?: string; format: string; json?: boolean }, cmd: Command) => {
       const config = await loadCliConfig(cmd, { settingsOnly: true, tolerateErrors: true })
-      const select = opts.select
+      const names = opts.select
         ?.split(',')
         .map((s) => s.trim())
         .filter(Boolean)
+      const select = names && [...new Set(names)]
       let listings: VariablesListing[]
       try {
         listings = listVariables(config.registry, channel, event, { select, format: opts.format as SnippetFormat })
