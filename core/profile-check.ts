@@ -14,6 +14,7 @@ const BUILTIN_FORMATS = ['json', 'urlencoded', 'form']
 /** RFC 9110 token. */
 const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 /** Control characters other than horizontal tab. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/
 /** Headers the daemon sets itself; configuring them would break framing or signing. */
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'upgrade', 'te', 'trailer', 'keep-alive', 'webhook-id', 'webhook-timestamp', 'webhook-signature'])
@@ -62,7 +63,8 @@ export function checkProfile(raw: unknown, file: string, registry: PluginRegistr
     // A bad title leaves the shape intact: the other checks still run and report.
     if (structural) return { diagnostics: dedupe(out) }
   }
-  const p = withDefaults(expanded)
+  // The schema passed, or failed only on the title, which leaves the shape intact.
+  const p = withDefaults(expanded as Profile)
   const plugin = registry.get(p.channel)
   if (!plugin) {
     err('CONFIG_UNKNOWN_CHANNEL', '/channel', p.channel, registry.names.join(', '))
