@@ -243,6 +243,7 @@ export function createConsoleHandler(deps: ConsoleDeps): ConsoleHandler {
     if ((m = /^\/dead-letters\/([^/]+)\/replay$/.exec(path)) && method === 'POST') {
       const id = decodeURIComponent(m[1])
       const result = await need(deps.deadLetters, 'dead letters').replay(id)
+      if (result === undefined) throw new HttpError(404, 'no such dead letter')
       deps.log?.info({ deadLetter: id }, 'console replayed a dead letter')
       return sendJson(res, 200, { replayed: id, result: result ?? null })
     }

@@ -1,0 +1,70 @@
+// Wires the console to a running daemon: its configuration and reload, the dead
+// letters and attempt log on its NATS connection, and a Test button that uses the
+// delivery HTTP client under the same network policy. `start` mounts the result
+// on the status server under /console when console.enabled is true.
+import type { JetStreamManager, NatsConnection } from 'nats'
+import type { LoadedConfig } from '../config'
+import { createDispatcher } from '../dispatcher'
+import { listDeadLetters, replayDeadLetter, showDeadLetter } from '../dead-letters'
+import { readAttempts } from '../attempt-log'
+import { createConsoleHandler, CONSOLE_PREFIX, type ConsoleHandler, type ConsoleDeps } from './handler'
+import { consoleToken } from './auth'
+import { sendTestCallback } from './test-callback'
+
+export interface ConsoleDaemon {
+  config(): LoadedConfig
+  reload(): Promise<unknown>
+  nc?: NatsConnection
+}
+
+export interface DaemonConsoleOptions {
+  env?: NodeJS.ProcessEnv
+  log?: ConsoleDeps['log']
+  assetsDir?: string
+}
+
+export interface DaemonConsole {
+  handler: ConsoleHandler
+  close(): Promise<void>
+}
+
+/** Throws ConsoleConfigError (code CONSOLE_TOKEN_MISSING) when the token is not set. */
+export function createDaemonConsole(daemon: ConsoleDaemon, options: DaemonConsoleOptions = {}): DaemonConsole {
+  const env = options.env ?? process.env
+  const token = consoleToken(env)
+  const settings = daemon.config().settings
+  const dispatcher = createDispatcher({ allow: settings.network.allow })
+  const nc = daemon.nc
+  let jsm: Promise<JetStreamManager> | undefined
+  const manager = () => (jsm ??= nc!.jetstreamManager())
+
+  const handler = createConsoleHandler({
+    getConfig: () => daemon.config(),
+    reload: () => daemon.reload(),
+    testCallback: (profile) =>
+      sendTestCallback(profile, daemon.config().registry, {
+        dispatcher,
+        defaultTimeoutMs: daemon.config().settings.delivery.defaultTimeoutMs,
+      }),
+    deadLetters: nc
+      ? {
+          list: async () => listDeadLetters(nc.jetstream(), await manager()),
+          show: async (id) => showDeadLetter(nc.jetstream(), await manager(), id),
+          replay: async (id) => replayDeadLetter(nc.jetstream(), await manager(), id),
+        }
+      : undefined,
+    attempts: nc ? async (eventId) => readAttempts(nc.jetstream(), await manager(), eventId) : undefined,
+    token,
+    env,
+    assetsDir: options.assetsDir,
+    log: options.log,
+  })
+  return { handler, close: () => dispatcher.close() }
+}
+
+/** Mounts the console on a status server; returns what to close on shutdown. */
+export function mountConsole(status: { mount(prefix: string, handler: ConsoleHandler): void }, daemon: ConsoleDaemon, options: DaemonConsoleOptions = {}): DaemonConsole {
+  const c = createDaemonConsole(daemon, options)
+  status.mount(CONSOLE_PREFIX, c.handler)
+  return c
+}
