@@ -95,7 +95,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   const pluginErrors = await loadExternalPlugins(registry, settings.plugins, baseDir)
   settings.plugins.forEach((spec, i) => {
     for (const e of pluginErrors.filter((pe) => pe.spec === spec)) {
-      diagnostics.push(diagnostic('error', 'CONFIG_PLUGIN_INVALID', settingsFile, `/plugins/${i}`, [spec, e.message]))
+      diagnostics.push(diagnostic('error', e.code, settingsFile, `/plugins/${i}`, [spec, e.detail]))
     }
   })
   if (options.settingsOnly) return result

@@ -42,7 +42,7 @@ export const CONFIG = catalogue({
   CONFIG_UNKNOWN_VARIABLE_WARNING: 'unknown variable <%s>%s (a default profile may receive any channel\'s events)',
   CONFIG_PLUGIN_INVALID: 'plugin %s is malformed: %s',
   CONFIG_PLUGIN_LOAD: 'cannot load plugin %s: %s',
-  CONFIG_PLUGIN_DUPLICATE: 'plugin name "%s" is already taken by %s',
+  CONFIG_PLUGIN_DUPLICATE: 'plugin %s: the channel name "%s" is already taken',
   CONFIG_PROFILES_DIR: 'cannot read profilesDir %s: %s',
   CONFIG_SIGNING_SECRET: 'a signing secret must be whsec_ followed by base64',
   CONFIG_NOT_AN_OBJECT: 'a profile file must hold one JSON object',

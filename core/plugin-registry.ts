@@ -111,7 +111,9 @@ export class PluginRegistry {
 
 export interface PluginLoadError {
   spec: string
-  message: string
+  code: 'CONFIG_PLUGIN_LOAD' | 'CONFIG_PLUGIN_INVALID' | 'CONFIG_PLUGIN_DUPLICATE'
+  /** What is wrong: the load error, every missing or wrong member, or the plugin that has the name. */
+  detail: string
 }
 
 /**
@@ -127,19 +129,19 @@ export async function loadExternalPlugins(registry: PluginRegistry, specs: reado
       const target = spec.startsWith('.') || isAbsolute(spec) ? resolve(baseDir, spec) : spec
       mod = req(req.resolve(target))
     } catch (err) {
-      errors.push({ spec, message: `cannot load: ${(err as Error).message.split('\n')[0]}` })
+      errors.push({ spec, code: 'CONFIG_PLUGIN_LOAD', detail: (err as Error).message.split('\n')[0] })
       continue
     }
     const m = mod as { default?: unknown }
     const plugin = m && typeof m === 'object' && 'default' in m ? m.default : mod
     const problems = checkPlugin(plugin)
     if (problems.length) {
-      errors.push({ spec, message: `malformed plugin: ${problems.join('; ')}` })
+      errors.push({ spec, code: 'CONFIG_PLUGIN_INVALID', detail: problems.join('; ') })
       continue
     }
     const p = plugin as ChannelPlugin
     if (registry.get(p.name)) {
-      errors.push({ spec, message: `plugin name "${p.name}" is already taken` })
+      errors.push({ spec, code: 'CONFIG_PLUGIN_DUPLICATE', detail: p.name })
       continue
     }
     registry.add(p)

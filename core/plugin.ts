@@ -56,6 +56,9 @@ export interface ChannelPlugin {
   formatters?: Record<string, Formatter>
 }
 
+/** Formats the core provides; a plugin adds others. */
+export const BUILTIN_FORMATS: readonly string[] = ['json', 'urlencoded', 'form']
+
 /** Event-name rule of catch-all channels. */
 export const EVENT_NAME = /^[a-z0-9_-]+$/
 const PLUGIN_NAME = /^[a-z0-9_-]+$/
@@ -106,6 +109,7 @@ export function checkPlugin(value: unknown): string[] {
     if (!isObject(p.formatters)) problems.push('formatters: must map format names to functions')
     else for (const [name, f] of Object.entries(p.formatters as Record<string, unknown>)) {
       if (typeof f !== 'function') problems.push(`formatters.${name}: must be a function`)
+      if (BUILTIN_FORMATS.includes(name)) problems.push(`formatters.${name}: "${name}" is a built-in format and cannot be replaced`)
     }
   }
   return problems

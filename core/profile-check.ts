@@ -8,9 +8,8 @@ import { expandEnv, decodeBytes, type MissingEnv } from './env'
 import { diagnostic, type Diagnostic } from './diagnostics'
 import { findPlaceholders } from './placeholders'
 import { CallbackRouterError, type ConfigCode } from './errors'
-import { EVENT_NAME } from './plugin'
+import { BUILTIN_FORMATS, EVENT_NAME } from './plugin'
 
-const BUILTIN_FORMATS = ['json', 'urlencoded', 'form']
 /** RFC 9110 token. */
 const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 /** Control characters other than horizontal tab. */

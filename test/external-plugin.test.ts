@@ -10,6 +10,7 @@ import { loadConfig } from '../core/config'
 import { sampleData } from '../core/sample-data'
 import { createAjv } from '../core/schema'
 import { listVariables } from '../core/commands/variables'
+import { checkPlugin } from '../core/plugin'
 
 const FIXTURES = join(__dirname, 'fixtures')
 const faxProfile = {
@@ -73,9 +74,9 @@ t.test('a malformed plugin is refused, naming every missing or wrong member', as
   const registry = new PluginRegistry(builtins)
   const errors = await loadExternalPlugins(registry, ['./plugins/broken'], FIXTURES)
   t.equal(errors.length, 1)
-  t.match(errors[0].message, /malformed plugin/)
-  t.match(errors[0].message, /retry: missing/)
-  t.match(errors[0].message, /events\.page\.variables\[0\]\.example: missing/)
+  t.equal(errors[0].code, 'CONFIG_PLUGIN_INVALID')
+  t.match(errors[0].detail, /retry: missing/)
+  t.match(errors[0].detail, /events\.page\.variables\[0\]\.example: missing/)
   t.notOk(registry.get('pager'), 'nothing of it is registered')
 })
 
@@ -87,10 +88,17 @@ t.test('plugins listed in the settings load at start; a broken one is reported a
   await writeFile(join(dir, 'profiles', 'fax.json'), JSON.stringify(faxProfile))
   const config = await loadConfig({ configFile: settings, env: {} })
   t.same(config.profiles.map((p) => p.profile.id), ['acme-fax'])
-  t.same(config.diagnostics.map((d) => `${d.level}:${d.code}:${d.pointer}`), ['error:CONFIG_PLUGIN_INVALID:/plugins/1', 'error:CONFIG_PLUGIN_INVALID:/plugins/2'])
+  t.same(config.diagnostics.map((d) => `${d.level}:${d.code}:${d.pointer}`), ['error:CONFIG_PLUGIN_INVALID:/plugins/1', 'error:CONFIG_PLUGIN_LOAD:/plugins/2'])
   t.match(config.diagnostics[0].message, /retry: missing/)
   t.match(config.diagnostics[1].message, /cannot load/)
   // `variables` shows the external channel like any other.
   const [listing] = listVariables(config.registry, 'fax', 'fax-sent', { select: ['id', 'error.code'], format: 'json' })
   t.equal(listing.snippet, JSON.stringify({ id: '<id>', error: { code: '<error.code>' } }, null, 2))
+})
+
+t.test('a plugin cannot replace a built-in format', async (t) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the fixture is a plain CJS plugin, as an operator would write it
+  const fax = require('./fixtures/plugins/fax')
+  const plugin = { ...(fax.default ?? fax), formatters: { json: () => ({ body: new Uint8Array(), contentType: 'x/y' }) } }
+  t.match(checkPlugin(plugin), [/formatters\.json: "json" is a built-in format/])
 })
