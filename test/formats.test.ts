@@ -63,7 +63,7 @@ t.test('property: any field values survive multipart, as an independent parser (
     const out = builtinFormatters.form(fields)
     const back = await parseMultipart(out.body, out.contentType)
     if (JSON.stringify(back) !== JSON.stringify(fields)) throw new Error(`mismatch: ${JSON.stringify(back)} vs ${JSON.stringify(fields)}`)
-  }), { numRuns: 150 })
+  }), { numRuns: 100 })
 })
 
 t.test('property: any field values survive the flat json formatter', async () => {
