@@ -2,7 +2,7 @@
 // a callback that fails becomes a dead letter; the operator lists, filters, shows and
 // replays it, and the replay is delivered. Screenshots: test/artifacts/console-dead-*.png.
 import t from 'tap'
-import { startConsoleStack } from '../helpers/console-browser'
+import { startConsoleStack } from '../helpers/console-stack'
 
 const TOKEN = 'dead-letters-token-19c2'
 

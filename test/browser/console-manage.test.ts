@@ -4,7 +4,7 @@
 import t from 'tap'
 import { readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { startConsoleStack } from '../helpers/console-browser'
+import { startConsoleStack } from '../helpers/console-stack'
 
 const TOKEN = 'manage-flow-token-77a1'
 
@@ -29,7 +29,8 @@ t.test('search, edit, disable and delete profiles from the list', async (t) => {
 
   // Search by title.
   await page.fill('#search', 'whatsapp')
-  await page.waitForFunction("document.querySelectorAll('#profiles-table tbody tr').length === 1")
+  await page.waitForSelector('tr[data-profile-id="beta-email"]', { state: 'detached' })
+  t.equal(await page.locator('#profiles-table tbody tr').count(), 1)
   t.ok(await page.isVisible('tr[data-profile-id="acme-wa"]'))
   await shot('search')
   await page.fill('#search', 'no such title')

@@ -6,11 +6,6 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import type { Daemon } from '../../core/daemon'
-import { startStatusServer } from '../../core/status-server'
-import { mountConsole } from '../../core/console/mount'
-import { createFixture, type Fixture } from './daemon-fixture'
-import { startEndpoint, type Endpoint } from './endpoint'
 
 const ROOT = join(__dirname, '..', '..')
 export const ARTIFACTS = join(ROOT, 'test', 'artifacts')
@@ -61,35 +56,4 @@ export async function signIn(page: Page, base: string, token: string): Promise<v
   await page.fill('#token', token)
   await Promise.all([page.waitForURL('**/console/'), page.click('button[type=submit]')])
   await page.waitForSelector('#profiles-body')
-}
-
-export interface ConsoleStack {
-  base: string
-  fx: Fixture
-  endpoint: Endpoint
-  daemon: Daemon
-  session: BrowserSession
-}
-
-/**
- * A real nats-server, the daemon with the given profiles, its status server with the
- * console mounted (as `start` does), a recording endpoint, and a signed-in browser.
- */
-export async function startConsoleStack(t: { teardown(fn: () => unknown): void }, prefix: string, profiles: (endpointUrl: string) => Array<Record<string, unknown>>, token: string): Promise<ConsoleStack> {
-  process.env.CALLBACK_ROUTER_CONSOLE_TOKEN = token
-  const assets = buildConsoleAssets()
-  t.teardown(() => assets.remove())
-  const endpoint = await startEndpoint()
-  t.teardown(() => endpoint.close())
-  const fx = await createFixture({ settings: { console: { enabled: true } }, profiles: profiles(endpoint.url) })
-  t.teardown(() => fx.close())
-  const daemon = await fx.start()
-  const status = await startStatusServer(daemon, { host: '127.0.0.1', port: 0 })
-  t.teardown(() => status.close())
-  const mounted = mountConsole(status, daemon, { assetsDir: assets.dir })
-  t.teardown(() => mounted.close())
-  const session = await openBrowser(status.url, prefix)
-  t.teardown(() => session.close())
-  await signIn(session.page, status.url, token)
-  return { base: status.url, fx, endpoint, daemon, session }
 }
