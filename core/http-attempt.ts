@@ -34,6 +34,29 @@ export interface AttemptOptions {
    * after 401); default AbortSignal.timeout(timeoutMs).
    */
   signal?: AbortSignal
+  /**
+   * Called when the request goes out on a connected socket (after DNS, policy check,
+   * TCP and TLS): the rate limiter stamps its start there.
+   */
+  onStart?: () => void
+}
+
+type AnyHandler = Record<string, unknown>
+
+/** The dispatcher, with `onStart` called as undici writes this request to its socket. */
+function withStart(dispatcher: Dispatcher, onStart: () => void): Dispatcher {
+  return dispatcher.compose((dispatch) => (opts, handler) => {
+    const h = handler as unknown as AnyHandler
+    // undici calls onRequestStart (or onConnect on a legacy handler) just before it
+    // writes the request; compose() hands interceptors handlers with the new interface.
+    const key = typeof h.onRequestStart === 'function' ? 'onRequestStart' : 'onConnect'
+    const original = h[key] as ((...args: unknown[]) => unknown) | undefined
+    h[key] = function (this: unknown, ...args: unknown[]) {
+      onStart()
+      return original?.apply(this, args)
+    }
+    return dispatch(opts, handler)
+  })
 }
 
 /** The short reason of a transport failure, as written to the attempt log. */
@@ -101,7 +124,8 @@ export async function sendAttempt(req: OutgoingRequest, opts: AttemptOptions): P
   try {
     const headers = req.headers['user-agent'] === undefined && req.headers['User-Agent'] === undefined ? { ...req.headers, 'user-agent': USER_AGENT } : req.headers
     const url = new URL(req.url)
-    const res = await opts.dispatcher.request({
+    const dispatcher = opts.onStart ? withStart(opts.dispatcher, opts.onStart) : opts.dispatcher
+    const res = await dispatcher.request({
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
       method: req.method as Dispatcher.HttpMethod,
