@@ -12,6 +12,13 @@ type Raw = Record<string, unknown>
 const TITLE_RULE = /^[A-Za-z0-9 _-]{3,100}$/
 const BODY_METHODS = ['POST', 'PUT', 'PATCH']
 
+interface SaveAnswer {
+  id: string
+  file: string
+  diagnostics: PublicDiagnostic[]
+  reload?: { ok: boolean; errors: string[] }
+}
+
 interface VariableSpec {
   name: string
   type: string
@@ -455,7 +462,9 @@ export async function editorPage(main: HTMLElement, meta: Meta, editId?: string)
     const b = BODY_METHODS.includes(method.value) ? parseBody() : undefined
     if (b === undefined) delete raw.body
     else raw.body = b
-    raw.format = format.value
+    // A GET profile without a format keeps its file as it was; anything else says it.
+    if (original.format !== undefined || format.value !== 'json' || BODY_METHODS.includes(method.value)) raw.format = format.value
+    else delete raw.format
     const n = retries()
     if (n === 'standard') {
       const kept: Raw = {}
@@ -576,10 +585,11 @@ export async function editorPage(main: HTMLElement, meta: Meta, editId?: string)
     try {
       const r =
         editId === undefined
-          ? await api<{ id: string; file: string; diagnostics: PublicDiagnostic[] }>('POST', '/profiles', { raw })
-          : await api<{ id: string; file: string; diagnostics: PublicDiagnostic[] }>('PUT', `/profiles/${encodeURIComponent(editId)}`, { raw })
+          ? await api<SaveAnswer>('POST', '/profiles', { raw })
+          : await api<SaveAnswer>('PUT', `/profiles/${encodeURIComponent(editId)}`, { raw })
       if (r.status === 200 || r.status === 201) {
-        toast('Callback profile saved', 'ok', `${r.data.file} · the daemon uses it now`)
+        if (r.data.reload && !r.data.reload.ok) toast('Callback profile saved, but the daemon kept its last good profiles', 'error', r.data.reload.errors.join('; '))
+        else toast('Callback profile saved', 'ok', `${r.data.file} · the daemon uses it now`)
         window.location.hash = '#/profiles'
         return
       }

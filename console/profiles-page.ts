@@ -72,9 +72,10 @@ export async function profilesPage(main: HTMLElement): Promise<void> {
     const toggle = h('input', { type: 'checkbox', class: 'switch', checked: p.enabled, 'aria-label': `Enable ${p.title}`, 'data-action': 'toggle' })
     toggle.addEventListener('change', async () => {
       toggle.disabled = true
-      const r = await api('POST', `/profiles/${encodeURIComponent(p.id)}/enabled`, { enabled: toggle.checked })
+      const r = await api<{ reload?: { ok: boolean; errors: string[] } }>('POST', `/profiles/${encodeURIComponent(p.id)}/enabled`, { enabled: toggle.checked })
       toggle.disabled = false
-      if (r.status === 200) toast(toggle.checked ? 'Callback profile enabled' : 'Callback profile disabled', 'ok', p.title)
+      if (r.status === 200 && r.data.reload && !r.data.reload.ok) toast('Saved, but the daemon kept its last good profiles', 'error', r.data.reload.errors.join('; '))
+      else if (r.status === 200) toast(toggle.checked ? 'Callback profile enabled' : 'Callback profile disabled', 'ok', p.title)
       else {
         toggle.checked = !toggle.checked
         toast('Could not change the profile', 'error', errorOf(r))

@@ -202,8 +202,8 @@ export function createConsoleHandler(deps: ConsoleDeps): ConsoleHandler {
         const file = await deleteProfile(config, id)
         if (!file) throw new HttpError(404, `no profile "${id}"`)
         deps.log?.info({ profile: id, file }, 'console deleted a profile')
-        await deps.reload()
-        return sendJson(res, 200, { deleted: id, file: basename(file) })
+        const reload = reloadOutcome(await deps.reload())
+        return sendJson(res, 200, { deleted: id, file: basename(file), reload })
       }
     }
     if ((m = /^\/profiles\/([^/]+)\/enabled$/.exec(path)) && method === 'POST') {
@@ -256,8 +256,8 @@ export function createConsoleHandler(deps: ConsoleDeps): ConsoleHandler {
   async function afterSave(res: ServerResponse, result: Awaited<ReturnType<typeof saveProfile>>, okStatus: number): Promise<void> {
     if (!result.ok) throw new HttpError(422, 'the profile has errors', { diagnostics: result.diagnostics.map(publicDiagnostic) })
     deps.log?.info({ profile: result.id, file: result.file }, 'console saved a profile')
-    await deps.reload()
-    sendJson(res, okStatus, { id: result.id, file: basename(result.file!), diagnostics: result.diagnostics.map(publicDiagnostic) })
+    const reload = reloadOutcome(await deps.reload())
+    sendJson(res, okStatus, { id: result.id, file: basename(result.file!), diagnostics: result.diagnostics.map(publicDiagnostic), reload })
   }
 }
 
@@ -280,6 +280,18 @@ function sendSignIn(res: ServerResponse, status: number, error?: string): void {
   securityHeaders(res, nonce)
   res.setHeader('content-type', 'text/html; charset=utf-8')
   res.end(signInPage(nonce, error))
+}
+
+/**
+ * The daemon refuses a profile set with any error anywhere (another file broken by
+ * hand) and keeps its last good set: the file is saved, but the operator must know.
+ */
+function reloadOutcome(r: unknown): { ok: boolean; errors: string[] } {
+  if (r && typeof r === 'object' && 'ok' in r && (r as { ok: unknown }).ok === false) {
+    const errors = (r as { errors?: unknown }).errors
+    return { ok: false, errors: Array.isArray(errors) ? errors.map(String) : [] }
+  }
+  return { ok: true, errors: [] }
 }
 
 function need<T>(api: T | undefined, what: string): T {

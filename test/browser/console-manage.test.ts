@@ -57,6 +57,7 @@ t.test('search, edit, disable and delete profiles from the list', async (t) => {
   const edited = JSON.parse(await readFile(join(fx.profilesDir, 'legacy-whatsapp.json'), 'utf8'))
   t.match(edited, { id: 'acme-wa', title: 'ACME WhatsApp status v2', events: ['message_status', 'incoming_message'], headers: { 'X-Api-Key': '${env:CONSOLE_MANAGE_KEY}' } })
   t.notOk('body' in edited, 'GET keeps no body')
+  t.notOk('format' in edited, 'no format added to a GET profile that had none')
   t.equal(daemon.config().profiles.find((p) => p.profile.id === 'acme-wa')?.profile.title, 'ACME WhatsApp status v2', 'the daemon reloaded it')
 
   // Disable from the list.
