@@ -6,6 +6,8 @@ import { DaemonConfigError, startDaemon, type Daemon } from '../daemon'
 import { ensureEmbeddedNats, type EmbeddedNats } from '../embedded-nats'
 import { createLogger } from '../logger'
 import { startStatusServer, type StatusServer } from '../status-server'
+import { mountConsole, type DaemonConsole } from '../console/mount'
+import { ConsoleConfigError } from '../console/auth'
 import { fail, globalOptions } from './context'
 
 export function register(program: Command): void {
@@ -47,13 +49,27 @@ export function register(program: Command): void {
         try {
           status = await startStatusServer(daemon, { host: loaded.settings.status.host, port: loaded.settings.status.port })
           logger.info({ url: status.url }, 'status server listening (/healthz, /readyz, /metrics)')
-          // Integration point for the web console (console.enabled): it mounts itself here
-          // with status.mount('/console', handler).
         } catch (e) {
           logger.error({ err: e }, 'status server could not start')
           await daemon.stop()
           await embedded?.stop()
           return fail(`status server: ${(e as Error).message}`)
+        }
+      }
+      // The web console (console.enabled) lives on the status server under /console.
+      let webConsole: DaemonConsole | undefined
+      if (loaded.settings.console.enabled && !status) logger.warn('console.enabled needs the status server (status.enabled): the console is not served')
+      if (loaded.settings.console.enabled && status) {
+        try {
+          webConsole = mountConsole(status, daemon, { log: logger })
+          logger.info({ url: `${status.url}/console/` }, 'web console listening')
+        } catch (e) {
+          if (!(e instanceof ConsoleConfigError)) throw e
+          logger.error({ code: e.code }, e.message)
+          await status.close()
+          await daemon.stop()
+          await embedded?.stop()
+          return fail(`console: ${e.message}`)
         }
       }
 
@@ -73,6 +89,7 @@ export function register(program: Command): void {
       process.off('SIGINT', shutdown)
       process.off('SIGHUP', onHup)
       await status?.close()
+      await webConsole?.close()
       await embedded?.stop()
     })
 }
