@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig, type LoadedConfig } from '../core/config'
 import { createDispatcher } from '../core/dispatcher'
+import { createDeliverer } from '../core/deliver'
 import { createConsoleHandler } from '../core/console/handler'
 import { consoleToken, COOKIE_NAME } from '../core/console/auth'
 import { sendTestCallback } from '../core/console/test-callback'
@@ -50,7 +51,7 @@ async function setup(t: { teardown(fn: () => unknown): void }) {
       reloads++
       config = await loadConfig({ configFile: settingsFile, env })
     },
-    testCallback: (p) => sendTestCallback(p, config.registry, { dispatcher }),
+    testCallback: (p) => sendTestCallback(p, config.registry, { deliverer: createDeliverer({ dispatcher, maxResponseBytes: 2048 }) }),
     token: TOKEN,
     env,
   })

@@ -165,14 +165,14 @@ t.test('an operator creates a profile in the console and the daemon delivers wit
   })
 
   // The daemon uses it at once.
-  await fx.publish('sms', 'sms-send', { id: 'evt_console_flow_1', account: 'acme', data: { id: 'msg-1', to: '+15550001111', status: 'DELIVERED', sender: 'ACME' } })
+  await fx.publish('sms', 'sms-send', { id: 'evt_console_flow_1', account: 'acme', data: { id: 'msg-1', to: '+15550001111', status: 'Delivered', from: 'ACME' } })
   const [, delivered] = await endpoint.waitFor(2, 15000)
   t.equal(delivered.pathname, '/hooks/sms')
   t.equal(delivered.headers['x-api-key'], API_KEY)
   t.equal(delivered.headers['x-source'], 'console')
   t.equal(delivered.headers['webhook-id'], 'evt_console_flow_1:browser-sms-reports')
   const body = JSON.parse(delivered.body.toString()) as { id: string; to: string; status: string; event: string }
-  t.match(body, { id: 'msg-1', status: 'DELIVERED', event: 'evt_console_flow_1' })
+  t.match(body, { id: 'msg-1', status: 'Delivered', event: 'evt_console_flow_1' })
   const raw = Buffer.from(body.to, 'base64')
   const decipher = createDecipheriv('aes-256-gcm', Buffer.from(AES_KEY), raw.subarray(0, 12))
   decipher.setAuthTag(raw.subarray(raw.length - 16))

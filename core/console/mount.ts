@@ -1,10 +1,11 @@
 // Wires the console to a running daemon: its configuration and reload, the dead
-// letters and attempt log on its NATS connection, and a Test button that uses the
-// delivery HTTP client under the same network policy. `start` mounts the result
+// letters and attempt log on its NATS connection, and a Test button that sends
+// through a deliverer under the same network policy. `start` mounts the result
 // on the status server under /console when console.enabled is true.
 import type { JetStreamManager, NatsConnection } from 'nats'
 import type { LoadedConfig } from '../config'
 import { createDispatcher } from '../dispatcher'
+import { createDeliverer } from '../deliver'
 import { listDeadLetters, replayDeadLetter, showDeadLetter } from '../dead-letters'
 import { readAttempts } from '../attempt-log'
 import { createConsoleHandler, CONSOLE_PREFIX, type ConsoleHandler, type ConsoleDeps } from './handler'
@@ -34,6 +35,8 @@ export function createDaemonConsole(daemon: ConsoleDaemon, options: DaemonConsol
   const token = consoleToken(env)
   const settings = daemon.config().settings
   const dispatcher = createDispatcher({ allow: settings.network.allow })
+  // Its own deliverer: a Test never takes a rate-limit slot from real deliveries.
+  const deliverer = createDeliverer({ dispatcher, maxResponseBytes: settings.delivery.maxResponseBytes, defaultRateLimit: settings.delivery.defaultRateLimit })
   const nc = daemon.nc
   let jsm: Promise<JetStreamManager> | undefined
   const manager = () => (jsm ??= nc!.jetstreamManager())
@@ -43,7 +46,7 @@ export function createDaemonConsole(daemon: ConsoleDaemon, options: DaemonConsol
     reload: () => daemon.reload(),
     testCallback: (profile) =>
       sendTestCallback(profile, daemon.config().registry, {
-        dispatcher,
+        deliverer,
         defaultTimeoutMs: daemon.config().settings.delivery.defaultTimeoutMs,
       }),
     deadLetters: nc

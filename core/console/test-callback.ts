@@ -1,14 +1,14 @@
 // The Test button: one real callback built from the catalog's examples with the
-// form's current settings, sent through the same HTTP client and network policy
-// as deliveries, answered with the verdict the page shows bottom left.
-import type { Dispatcher } from 'undici'
+// form's current settings, sent through the deliverer (the code path of real
+// deliveries and of `callback-router test`: auth, network policy, timeout),
+// answered with the verdict the page shows bottom left.
 import type { CallbackEvent } from '../generated/event'
 import type { Profile } from '../generated/profile'
 import type { PluginRegistry } from '../plugin-registry'
 import type { EventSpec } from '../plugin'
 import { compileProfile } from '../request'
 import { sampleData } from '../sample-data'
-import { sendAttempt } from '../http-attempt'
+import type { Deliverer } from '../deliver'
 
 export interface TestOutcome {
   ok: boolean
@@ -53,24 +53,23 @@ export function sampleEvent(profile: Profile, registry: PluginRegistry): { envel
 }
 
 export interface TestSenderOptions {
-  dispatcher: Dispatcher
+  /** The delivery engine: rate limit, render, auth, HTTP (the code path of real deliveries). */
+  deliverer: Pick<Deliverer, 'attempt'>
   defaultTimeoutMs?: number
-  maxResponseBytes?: number
 }
 
-/** Renders and sends one attempt; never throws for a delivery failure. */
+/** Renders and sends one attempt through the deliverer; a delivery failure is an outcome, not a throw. */
 export async function sendTestCallback(profile: Profile, registry: PluginRegistry, options: TestSenderOptions): Promise<TestOutcome> {
   const compiled = compileProfile(profile, registry, { defaultTimeoutMs: options.defaultTimeoutMs })
   const { envelope, event, channel } = sampleEvent(profile, registry)
-  const req = compiled.render(envelope, { event, channel, timestamp: Math.floor(Date.now() / 1000) })
-  const result = await sendAttempt(req, { dispatcher: options.dispatcher, timeoutMs: compiled.timeoutMs, maxResponseBytes: options.maxResponseBytes ?? 2048 })
+  const result = await options.deliverer.attempt(compiled, envelope, { event, channel })
   return {
     ok: result.ok,
     status: result.status,
     error: result.error,
     latencyMs: result.latencyMs,
     event,
-    request: { method: req.method, url: req.url },
+    request: { method: result.request?.method ?? profile.method ?? 'POST', url: result.request?.url ?? profile.endpoint },
     responseExcerpt: result.responseExcerpt,
   }
 }

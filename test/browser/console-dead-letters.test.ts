@@ -15,7 +15,7 @@ t.test('list, filter, show and replay a dead letter; see its attempts', async (t
   )
   const { page, shot } = session
   endpoint.setBehaviour({ status: 500 })
-  await fx.publish('sms', 'sms-send', { id: 'evt_dead_1', account: 'acme', data: { id: 'm-1', to: '+15550002222', status: 'FAILED' } })
+  await fx.publish('sms', 'sms-send', { id: 'evt_dead_1', account: 'acme', data: { id: 'm-1', to: '+15550002222', status: 'Failed' } })
   await endpoint.waitFor(1, 15000)
 
   await page.click('nav >> text=Dead Letters')
