@@ -239,14 +239,13 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
         iterators.add(iter)
         running[durable] = true
         for await (const m of iter) {
-          if (stopping) {
-            m.nak()
-            continue
-          }
+          // Stopping: leave the message unacknowledged; JetStream hands it to another
+          // daemon after ack_wait. (A nak here was measured to get the message delivered
+          // twice by nats-server 2.9 when another daemon pulls at the same time.)
+          if (stopping) continue
           if (!slots.tryAcquire()) await slots.acquire(() => m.working(), Math.max(1000, currentAckWait / 3))
           if (stopping) {
             slots.release()
-            m.nak()
             continue
           }
           handler(m)
