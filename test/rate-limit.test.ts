@@ -18,7 +18,7 @@ function maxInWindow(times: number[], windowMs: number): number {
 
 t.test('with a manual clock: perSecond starts per sliding window, then the oldest must age out', async (t) => {
   let clock = 0
-  const limiter = createRateLimiter({ perSecond: 3, maxConcurrent: 100 }, { now: () => clock, guard: 0 })
+  const limiter = createRateLimiter({ perSecond: 3, maxConcurrent: 100 }, { now: () => clock, guardMs: 0 })
   const start = (): boolean => {
     const r = limiter.tryAcquire()
     r?.started()
@@ -40,7 +40,7 @@ t.test('with a manual clock: perSecond starts per sliding window, then the oldes
 
 t.test('a slot counts from when the request really started, not from its grant', async (t) => {
   let clock = 0
-  const limiter = createRateLimiter({ perSecond: 1, maxConcurrent: 10 }, { now: () => clock, guard: 0 })
+  const limiter = createRateLimiter({ perSecond: 1, maxConcurrent: 10 }, { now: () => clock, guardMs: 0 })
   const slow = limiter.tryAcquire()
   t.not(slow, null)
   clock = 1500
@@ -53,7 +53,7 @@ t.test('a slot counts from when the request really started, not from its grant',
 
 t.test('a slot released unstamped counts from its grant time', async (t) => {
   let clock = 0
-  const limiter = createRateLimiter({ perSecond: 1, maxConcurrent: 10 }, { now: () => clock, guard: 0 })
+  const limiter = createRateLimiter({ perSecond: 1, maxConcurrent: 10 }, { now: () => clock, guardMs: 0 })
   const refused = limiter.tryAcquire()
   clock = 300
   refused?.()
@@ -64,7 +64,7 @@ t.test('a slot released unstamped counts from its grant time', async (t) => {
 
 t.test('a fractional perSecond spaces starts over a longer window', async (t) => {
   let clock = 0
-  const limiter = createRateLimiter({ perSecond: 0.5, maxConcurrent: 10 }, { now: () => clock, guard: 0 })
+  const limiter = createRateLimiter({ perSecond: 0.5, maxConcurrent: 10 }, { now: () => clock, guardMs: 0 })
   limiter.tryAcquire()?.started()
   clock = 1999
   t.equal(limiter.tryAcquire(), null)
@@ -125,6 +125,10 @@ t.teardown(() => dispatcher.close())
 
 async function run(limits: { perSecond: number; maxConcurrent: number }, total: number, delayMs: number) {
   const ep = await startEndpoint({ behaviour: { delayMs } })
+  // Warm the in-process server's code paths so a cold first request does not add its
+  // JIT time to the measured arrival jitter.
+  await sendAttempt({ method: 'GET', url: `${ep.url}/warm`, headers: {} }, { dispatcher, timeoutMs: 5000, maxResponseBytes: 64 })
+  ep.reset()
   const limiter = createRateLimiter(limits)
   const results = await Promise.all(
     Array.from({ length: total }, async (_, i) => {
