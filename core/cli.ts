@@ -6,10 +6,14 @@ import { CliExit, EXIT_USAGE } from './commands/context'
 import * as validate from './commands/validate'
 import * as variables from './commands/variables'
 import * as profiles from './commands/profiles'
+import * as start from './commands/start'
+import * as publish from './commands/publish'
+import * as deadLetters from './commands/dead-letters'
+import * as attempts from './commands/attempts'
 import * as demoReceiver from './commands/demo-receiver'
 
 /** Command modules, in the order `--help` lists them. */
-const commands: Array<{ register(program: Command): void }> = [validate, variables, profiles, demoReceiver]
+const commands: Array<{ register(program: Command): void }> = [validate, variables, profiles, demoReceiver, start, publish, deadLetters, attempts]
 
 export function buildProgram(): Command {
   const program = new Command()

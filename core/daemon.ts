@@ -316,7 +316,13 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       for (const line of errs) logger.error({ error: line }, 'reload refused: the last good profiles stay')
       return { ok: false, errors: errs }
     }
+    const previous = store.snapshot
     store.swap(snapshot)
+    // A removed profile, or one whose limits or credentials changed, starts afresh.
+    for (const old of previous.all) {
+      const now = snapshot.byId(old.profile.id)
+      if (!now || JSON.stringify([now.profile.rateLimit, now.profile.auth]) !== JSON.stringify([old.profile.rateLimit, old.profile.auth])) deliverer.forget(old.profile.id)
+    }
     loaded = { ...loaded, profiles: next.profiles, diagnostics: next.diagnostics }
     const ackWait = ackWaitMs(snapshot.longestTimeoutMs(settings.delivery.defaultTimeoutMs))
     if (ackWait !== currentAckWait) {

@@ -46,7 +46,6 @@ t.test('two daemons deliver each event once per profile; SIGTERM mid-flow loses 
   t.equal(new Set(ids).size, expected.size, 'every event reached every profile')
   t.same([...expected].filter((x) => !ids.includes(x)), [], 'nothing lost')
   t.equal(ids.length, expected.size, 'nothing sent twice')
-  console.error(killedAt, [...seen].filter(([, n]) => n > 1).map(([id]) => ep.requests.filter((r) => r.headers['webhook-id'] === id).map((r) => [id, Math.round(r.startedAt - killedAt), r.headers['user-agent']])))
 
   daemons[1].proc.kill('SIGHUP')
   await eventually(() => daemons[1].stdout().includes('profiles reloaded'), 10_000)
