@@ -10,10 +10,11 @@ import * as start from './commands/start'
 import * as publish from './commands/publish'
 import * as deadLetters from './commands/dead-letters'
 import * as attempts from './commands/attempts'
+import * as test from './commands/test'
 import * as demoReceiver from './commands/demo-receiver'
 
 /** Command modules, in the order `--help` lists them. */
-const commands: Array<{ register(program: Command): void }> = [validate, variables, profiles, demoReceiver, start, publish, deadLetters, attempts]
+const commands: Array<{ register(program: Command): void }> = [validate, variables, profiles, demoReceiver, start, publish, deadLetters, attempts, test]
 
 export function buildProgram(): Command {
   const program = new Command()
