@@ -246,6 +246,11 @@ t.test('Test sends one real callback with the form settings and reports the verd
   endpoint.setBehaviour({ status: 500 })
   const failed = await call('POST', '/api/test', { raw })
   t.match(await failed.json(), { ok: false, status: 500, error: 'status 500' })
+  // The form may not have an id yet.
+  endpoint.setBehaviour({ status: 204 })
+  const unnamed = await call('POST', '/api/test', { raw: { ...raw, id: '' } })
+  t.match(await unnamed.json(), { ok: true })
+  t.match((await endpoint.waitFor(3))[2].headers['webhook-id'], /:console-test$/)
   const invalid = await call('POST', '/api/test', { raw: { ...raw, endpoint: 'ftp://x' } })
   t.equal(invalid.status, 422)
   t.match(await invalid.json(), { diagnostics: [{ pointer: '/endpoint' }] })

@@ -216,7 +216,7 @@ export function createConsoleHandler(deps: ConsoleDeps): ConsoleHandler {
     if (route === 'POST /test') {
       const { raw } = (await readJson(req)) as { raw?: unknown }
       // The form may not have an id yet; the sample event names one anyway.
-      const candidate = raw && typeof raw === 'object' && !Array.isArray(raw) ? { id: 'console-test', ...(raw as object) } : raw
+      const candidate = raw && typeof raw === 'object' && !Array.isArray(raw) ? { ...(raw as Record<string, unknown>), id: (raw as { id?: unknown }).id || 'console-test' } : raw
       const check = checkProfile(candidate, join(config.profilesDir, 'console-test.json'), config.registry, { env })
       if (!check.profile) throw new HttpError(422, 'the profile has errors', { diagnostics: check.diagnostics.map(publicDiagnostic) })
       const outcome = await deps.testCallback(check.profile)
