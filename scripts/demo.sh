@@ -61,7 +61,8 @@ receiver_pid=""
 daemon_pid=""
 tail_pid=""
 
-say() { printf '\033[1mdemo:\033[0m %s\n' "$*"; }
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
+say() { printf '%sdemo:%s %s\n' "$bold" "$plain" "$*"; }
 
 stop_pid() {
   local pid=$1

@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { spawn } from 'node:child_process'
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -67,30 +67,8 @@ t.test('multi-line bodies are indented, binary bodies shown as base64, long ones
 })
 
 t.test('scripts/demo.sh --once: receiver, daemon with embedded NATS, one published event, the callback arrives, all stopped', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'cr-demo-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
-  const [natsPort, statusPort, receiverPort] = await distinctFreePorts(3)
-
-  // A copy of the shipped config/ on free ports, so the demo never touches 4222, 8787 or 8788.
-  const configDir = join(dir, 'config')
-  await cp(join(root, 'config'), configDir, { recursive: true })
-  const settingsFile = join(configDir, 'callback-router.json')
-  const settings = JSON.parse(await readFile(settingsFile, 'utf8'))
-  settings.status = { ...settings.status, port: statusPort }
-  await writeFile(settingsFile, JSON.stringify(settings, null, 2))
-  for (const name of await readdir(join(configDir, 'profiles'))) {
-    const file = join(configDir, 'profiles', name)
-    await writeFile(file, (await readFile(file, 'utf8')).replaceAll('127.0.0.1:8788', `127.0.0.1:${receiverPort}`))
-  }
-
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NATS_URL: `nats://127.0.0.1:${natsPort}`,
-    CALLBACK_ROUTER_CONFIG: settingsFile,
-    DEMO_RECEIVER_PORT: String(receiverPort),
-    CALLBACK_ROUTER_CLI: `${process.execPath} --import tsx core/cli.ts`,
-    DEMO_TIMEOUT_SECONDS: '120',
-  }
+  const { env, ports, dir } = await demoCopy(t)
+  const [natsPort, statusPort, receiverPort] = [ports.nats, ports.status, ports.receiver]
   const run = await runScript(['scripts/demo.sh', '--once'], env, 200_000)
   t.equal(run.code, 0, `exit code\n${run.stdout}\n${run.stderr}`)
   t.match(run.stdout, /starting the daemon with --embedded-nats/)
@@ -109,11 +87,71 @@ t.test('scripts/demo.sh --once: receiver, daemon with embedded NATS, one publish
   t.ok((await readdir(join(dir, '.data', 'nats'))).includes('jetstream'), 'the embedded store sits in the copy (../.data/nats from config/)')
 })
 
+t.test('scripts/demo.sh without --once keeps the daemon running until Ctrl-C, which stops everything it started', async (t) => {
+  const { env, ports } = await demoCopy(t)
+  const child = spawn('bash', ['scripts/demo.sh'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  let stdout = ''
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (stdout += d.toString()))
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+  t.teardown(() => {
+    if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL')
+  })
+  const deadline = Date.now() + 150_000
+  while (!stdout.includes('Ctrl-C stops everything') && child.exitCode === null && Date.now() < deadline) await sleep(200)
+  t.match(stdout, /callback POST \/callbacks\/sms\?ref=/, 'the callback arrived')
+
+  // More events are delivered while it runs.
+  const more = await runScript(['-c', `${env.CALLBACK_ROUTER_CLI} publish whatsapp message_status --account acme`], env, 60_000)
+  t.equal(more.code, 0, more.stderr)
+  while (!stdout.includes('callback POST /callbacks/whatsapp/status') && Date.now() < deadline) await sleep(200)
+  t.match(stdout, /callback POST \/callbacks\/whatsapp\/status/)
+  t.equal(await answers('127.0.0.1', ports.status, 500), true, 'the daemon still runs')
+
+  // Ctrl-C: SIGINT to the whole foreground process group.
+  process.kill(-child.pid!, 'SIGINT')
+  t.equal(await exited, 130)
+  t.equal(await answers('127.0.0.1', ports.nats, 500), false, 'the embedded nats-server was stopped')
+  t.equal(await answers('127.0.0.1', ports.status, 500), false, 'the daemon was stopped')
+  t.equal(await answers('127.0.0.1', ports.receiver, 500), false, 'the receiver was stopped')
+})
+
 t.test('scripts/demo.sh refuses unknown arguments with exit 2', async (t) => {
   const run = await runScript(['scripts/demo.sh', '--bogus'], process.env, 20_000)
   t.equal(run.code, 2)
   t.match(run.stderr, /usage: scripts\/demo\.sh \[--once\]/)
 })
+
+/** A copy of the shipped config/ on free ports, so the demo never touches 4222, 8787 or 8788. */
+async function demoCopy(t: Test): Promise<{ env: NodeJS.ProcessEnv; ports: { nats: number; status: number; receiver: number }; dir: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'cr-demo-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const [nats, status, receiver] = await distinctFreePorts(3)
+  const configDir = join(dir, 'config')
+  await cp(join(root, 'config'), configDir, { recursive: true })
+  const settingsFile = join(configDir, 'callback-router.json')
+  const settings = JSON.parse(await readFile(settingsFile, 'utf8'))
+  settings.status = { ...settings.status, port: status }
+  await writeFile(settingsFile, JSON.stringify(settings, null, 2))
+  for (const name of await readdir(join(configDir, 'profiles'))) {
+    const file = join(configDir, 'profiles', name)
+    await writeFile(file, (await readFile(file, 'utf8')).replaceAll('127.0.0.1:8788', `127.0.0.1:${receiver}`))
+  }
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NATS_URL: `nats://127.0.0.1:${nats}`,
+    CALLBACK_ROUTER_CONFIG: settingsFile,
+    DEMO_RECEIVER_PORT: String(receiver),
+    // From the sources, so the test does not depend on a fresh dist/.
+    CALLBACK_ROUTER_CLI: `${process.execPath} --import tsx core/cli.ts`,
+    DEMO_TIMEOUT_SECONDS: '120',
+  }
+  return { env, ports: { nats, status, receiver }, dir }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
+}
 
 async function distinctFreePorts(n: number): Promise<number[]> {
   const ports = new Set<number>()
