@@ -16,7 +16,7 @@ import { checkProfile } from '../profile-check'
 import { buildSnippet, SNIPPET_FORMATS, type SnippetFormat } from '../snippet'
 import { listProfiles } from '../commands/profiles'
 import { authenticate, clearedCookie, sameOrigin, sameSecret, sessionCookie } from './auth'
-import { deleteProfile, findProfile, saveProfile, setEnabled } from './profile-store'
+import { deleteProfile, findProfile, saveProfile, setEnabled } from './profile-files'
 import type { TestOutcome } from './test-callback'
 import { signInPage } from './sign-in'
 
