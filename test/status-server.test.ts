@@ -2,6 +2,7 @@ import t, { type Test } from 'tap'
 import { Counter, Registry } from 'prom-client'
 import { request as httpRequest, Agent } from 'node:http'
 import { startStatusServer, type Readiness, type StatusServer } from '../core/status-server'
+import { createFixture } from './helpers/daemon-fixture'
 
 /** A plain status source: readiness the test flips, and a real prom-client registry. */
 function source(checks: Record<string, boolean>) {
@@ -167,3 +168,52 @@ t.test('close() returns even while a keep-alive connection is open, and the port
   await server.close()
   await t.rejects(fetch(`${server.url}/healthz`))
 })
+
+t.test('with a real daemon: /readyz is 503 naming nats while NATS is down and 200 once it is back; /metrics lists the DESIGN metrics', async (t) => {
+  const fixture = await createFixture({ logLevel: 'silent' })
+  t.teardown(() => fixture.close())
+  const daemon = await fixture.start()
+  const server = await startStatusServer(daemon, { host: '127.0.0.1', port: 0 })
+  t.teardown(() => server.close())
+
+  const ready = await waitForStatus(`${server.url}/readyz`, 200)
+  t.equal(ready.status, 200)
+
+  const metrics = await (await fetch(`${server.url}/metrics`)).text()
+  for (const name of [
+    'callback_router_events_received_total',
+    'callback_router_events_invalid_total',
+    'callback_router_deliveries_total',
+    'callback_router_attempt_duration_seconds',
+    'callback_router_retries_scheduled_total',
+    'callback_router_dead_letters_total',
+    'callback_router_in_flight',
+    'callback_router_config_reloads_total',
+    'callback_router_consumer_pending',
+    'callback_router_retries_waiting',
+  ]) {
+    t.match(metrics, new RegExp(`^# TYPE ${name} `, 'm'), name)
+  }
+
+  await fixture.nats.stop()
+  const down = await waitForStatus(`${server.url}/readyz`, 503)
+  t.equal(down.status, 503)
+  t.match(down.body, { ready: false, checks: { nats: false } })
+  t.ok((down.body as { failing: string[] }).failing.includes('nats'), 'nats is named as failing')
+  t.equal((await fetch(`${server.url}/healthz`)).status, 200, 'alive all the same')
+
+  await fixture.nats.start()
+  t.equal((await waitForStatus(`${server.url}/readyz`, 200)).status, 200, 'ready again after the reconnect')
+})
+
+async function waitForStatus(url: string, status: number, timeoutMs = 30_000): Promise<{ status: number; body: unknown }> {
+  const deadline = Date.now() + timeoutMs
+  let last = { status: 0, body: undefined as unknown }
+  while (Date.now() < deadline) {
+    const res = await fetch(url)
+    last = { status: res.status, body: await res.json() }
+    if (last.status === status) return last
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return last
+}
