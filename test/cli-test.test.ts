@@ -4,6 +4,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Webhook } from 'standardwebhooks'
+import { main } from '../core/cli'
 import { PluginRegistry } from '../core/plugin-registry'
 import { sampleData } from '../core/sample-data'
 import { builtins } from '../plugins'
@@ -36,12 +37,33 @@ function cli(args: string[]): Promise<Run> {
   })
 }
 
+/**
+ * Runs the CLI in this process, output captured: a child process per case costs seconds
+ * on a loaded machine, so only the first two cases below spawn the real executable.
+ */
+async function cliInProcess(args: string[]): Promise<Run> {
+  const stdout: string[] = []
+  const stderr: string[] = []
+  const out = process.stdout.write.bind(process.stdout)
+  const err = process.stderr.write.bind(process.stderr)
+  process.stdout.write = ((chunk: string | Uint8Array) => stdout.push(String(chunk)) > 0) as typeof process.stdout.write
+  process.stderr.write = ((chunk: string | Uint8Array) => stderr.push(String(chunk)) > 0) as typeof process.stderr.write
+  try {
+    const code = await main(['node', 'callback-router', ...args])
+    return { code, stdout: stdout.join(''), stderr: stderr.join('') }
+  } finally {
+    process.stdout.write = out
+    process.stderr.write = err
+  }
+}
+
 let ep: Endpoint
 let refusedEp: Endpoint
 let dir: string
 let settings: string
 
 t.before(async () => {
+  Object.assign(process.env, SECRETS)
   ep = await startEndpoint()
   refusedEp = await startEndpoint({ host: '127.0.0.2' })
   ep.setBehaviour({ status: 500, body: 'receiver exploded' }, '/broken')
@@ -105,23 +127,23 @@ t.test('test sends the catalog sample through the real path, prints request and 
 })
 
 t.test('--data gives the data inline or from @file', async (t) => {
-  const inline = await cli(['--config', settings, 'test', 'acme-wa', '--data', '{"status":"read"}'])
+  const inline = await cliInProcess(['--config', settings, 'test', 'acme-wa', '--data', '{"status":"read"}'])
   t.equal(inline.code, 0, inline.stderr)
   const file = join(dir, 'data.json')
   await writeFile(file, '{"status":"failed"}')
-  const fromFile = await cli(['--config', settings, 'test', 'acme-wa', '--data', `@${file}`])
+  const fromFile = await cliInProcess(['--config', settings, 'test', 'acme-wa', '--data', `@${file}`])
   t.equal(fromFile.code, 0, fromFile.stderr)
   const bodies = ep.requests.map((r) => JSON.parse(r.body.toString()) as { status: string })
   t.same(bodies.map((b) => b.status), ['read', 'failed'])
 })
 
 t.test('--event picks one of the profile\'s events; an event it does not receive is bad usage', async (t) => {
-  const r = await cli(['--config', settings, 'test', 'acme-wa', '--event', 'incoming_message'])
+  const r = await cliInProcess(['--config', settings, 'test', 'acme-wa', '--event', 'incoming_message'])
   t.equal(r.code, 0, r.stderr)
   t.match(r.stdout, /whatsapp incoming_message/)
   const body = JSON.parse(ep.requests[0].body.toString()) as { _event: { name: string } }
   t.equal(body._event.name, 'incoming_message')
-  const bad = await cli(['--config', settings, 'test', 'acme-wa', '--event', 'payment_status'])
+  const bad = await cliInProcess(['--config', settings, 'test', 'acme-wa', '--event', 'payment_status'])
   t.equal(bad.code, 2)
   t.match(bad.stderr, /does not receive event "payment_status"/)
 })
@@ -129,7 +151,7 @@ t.test('--event picks one of the profile\'s events; an event it does not receive
 t.test('--event-file sends a whole envelope', async (t) => {
   const file = join(dir, 'event.json')
   await writeFile(file, JSON.stringify({ id: 'evt_from_file', account: 'acme', data: { status: 'sent' } }))
-  const r = await cli(['--config', settings, 'test', 'acme-wa', '--event-file', file])
+  const r = await cliInProcess(['--config', settings, 'test', 'acme-wa', '--event-file', file])
   t.equal(r.code, 0, r.stderr)
   t.equal(ep.requests[0].headers['webhook-id'], 'evt_from_file:acme-wa')
 })
@@ -144,7 +166,7 @@ t.test('a non-2xx answer prints the status and body excerpt and exits 1 with the
 })
 
 t.test('an endpoint the network policy refuses exits 1 with address_refused, nothing sent', async (t) => {
-  const r = await cli(['--config', settings, 'test', 'acme-private'])
+  const r = await cliInProcess(['--config', settings, 'test', 'acme-private'])
   t.equal(r.code, 1)
   t.match(r.stderr, /address_refused/)
   t.match(r.stdout, /No response \(address_refused\)/)
@@ -152,7 +174,7 @@ t.test('an endpoint the network policy refuses exits 1 with address_refused, not
 })
 
 t.test('an unknown profile is reported', async (t) => {
-  const r = await cli(['--config', settings, 'test', 'nope'])
+  const r = await cliInProcess(['--config', settings, 'test', 'nope'])
   t.equal(r.code, 1)
   t.match(r.stderr, /no valid profile "nope"/)
 })
