@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap'
-import { mkdtemp, rm, writeFile, readdir } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile, readdir } from 'node:fs/promises'
+import { spawnSync } from 'node:child_process'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -102,4 +103,19 @@ t.test('hostPort reads nats://, tls://, bare host:port and bare host URLs', asyn
   t.same(hostPort('nats://user:pass@10.0.0.5'), { host: '10.0.0.5', port: 4222 })
   t.same(hostPort('nats://[::1]:4333'), { host: '::1', port: 4333 })
   t.throws(() => hostPort('nats://bad host'), { code: 'EMBEDDED_NATS_URL' })
+})
+
+t.test('start --embedded-nats with a missing binary exits 1 with the install hint', async (t) => {
+  const dir = await tempDir(t)
+  const port = await freePort()
+  const file = join(dir, 'callback-router.json')
+  await writeFile(file, JSON.stringify({ nats: { servers: [`nats://127.0.0.1:${port}`], embedded: { binary: '/nonexistent/nats-server' } }, status: { port: 0 } }))
+  await mkdir(join(dir, 'profiles'))
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'core', 'cli.ts'), '--config', file, 'start', '--embedded-nats'], {
+    encoding: 'utf8',
+    cwd: join(__dirname, '..'),
+    timeout: 60_000,
+  })
+  t.equal(r.status, 1, r.stderr)
+  t.match(r.stderr, NATS_SERVER_MISSING)
 })
