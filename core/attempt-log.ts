@@ -1,7 +1,10 @@
 // The attempt log: one record per delivery attempt on callback-router.attempts.<eventId>.
 // Records are buffered and published in batches (every ~100 ms, and on close), never
 // awaited per attempt: an awaited publish per attempt costs a third of the throughput.
-import type { JetStreamClient, JetStreamManager } from 'nats'
+// They go out as core NATS publishes (the stream captures the subject; Nats-Msg-Id
+// dedupes) with one flush per batch: a JetStream publish per record is a request with its
+// own PubAck, and measured C/B 0.38-0.45 against 0.55 this way (npm run bench).
+import { headers as natsHeaders, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats'
 import type { Logger } from 'pino'
 import { STREAMS, SUBJECTS } from './streams'
 import { readStream } from './stream-read'
@@ -39,7 +42,7 @@ export class AttemptLog {
   private readonly maxBatch: number
   private readonly enc = new TextEncoder()
 
-  constructor(private readonly js: JetStreamClient, private readonly options: AttemptLogOptions = {}) {
+  constructor(private readonly nc: NatsConnection, private readonly options: AttemptLogOptions = {}) {
     this.intervalMs = options.intervalMs ?? 100
     this.maxBatch = options.maxBatch ?? 512
   }
@@ -65,12 +68,14 @@ export class AttemptLog {
     const batch = this.buffer
     this.buffer = []
     if (batch.length === 0) return this.inflight
-    const publishes = batch.map((r) =>
-      this.js.publish(attemptSubject(r.eventId), this.enc.encode(JSON.stringify(r)), { msgID: `${r.eventId}:${r.profile}:${r.cycle}:${r.attempt}` }),
-    )
-    const done = Promise.allSettled(publishes).then((results) => {
-      const failed = results.filter((x) => x.status === 'rejected') as PromiseRejectedResult[]
-      if (failed.length) this.options.logger?.warn({ failed: failed.length, error: String(failed[0].reason) }, 'attempt log records could not be stored')
+    const nc = this.nc
+    for (const r of batch) {
+      const h = natsHeaders()
+      h.set('Nats-Msg-Id', `${r.eventId}:${r.profile}:${r.cycle}:${r.attempt}`)
+      nc.publish(attemptSubject(r.eventId), this.enc.encode(JSON.stringify(r)), { headers: h })
+    }
+    const done = nc.flush().catch((e: unknown) => {
+      this.options.logger?.warn({ failed: batch.length, error: String(e) }, 'attempt log records could not be sent')
     })
     this.inflight = Promise.all([this.inflight, done]).then(() => undefined)
     return this.inflight

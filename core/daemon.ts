@@ -109,7 +109,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     maxResponseBytes: settings.delivery.maxResponseBytes,
     defaultRateLimit: settings.delivery.defaultRateLimit,
   })
-  const attemptLog = new AttemptLog(js, { logger })
+  const attemptLog = new AttemptLog(nc, { logger })
   const slots = new Slots(settings.delivery.concurrency)
 
   let stopping = false
@@ -128,15 +128,16 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   async function deliver(m: JsMsg, compiled: CompiledProfile, envelope: CallbackEvent, job: Job): Promise<void> {
     const labels = metrics.labels(job.channel, job.event)
     metrics.inFlight.inc()
-    // Keep the message ours while a long attempt runs (ack_wait is above an attempt, but a
-    // rate-limit wait is not bounded by it).
-    const keepAlive = setInterval(() => m.working(), Math.max(1000, currentAckWait / 3))
+    // ack_wait is set above twice the longest timeout, and the deliverer calls onWait while
+    // a rate-limit slot is awaited; only an attempt whose timeout comes near ack_wait (a
+    // reload raised it and the consumer update has not landed) needs a timer of its own.
+    const keepAlive = compiled.timeoutMs * 2 > currentAckWait ? setInterval(() => m.working(), Math.max(1000, currentAckWait / 3)) : undefined
     const startedAt = Date.now()
     let result
     try {
       result = await deliverer.attempt(compiled, envelope, { event: job.event, channel: job.channel }, { onWait: () => m.working() })
     } finally {
-      clearInterval(keepAlive)
+      if (keepAlive) clearInterval(keepAlive)
       metrics.inFlight.dec()
     }
     const finishedAt = Date.now()
@@ -144,12 +145,12 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     attemptLog.record({ eventId: job.eventId, profile: job.profile, cycle: job.cycle, ...summary })
     metrics.deliveries.inc({ ...labels, outcome: result.outcome })
     metrics.attemptDuration.observe(result.latencyMs / 1000)
-    const log = logger.child({ profile: job.profile, eventId: job.eventId, attempt: job.attempt })
     if (result.ok) {
-      log.debug({ status: result.status, latencyMs: summary.latencyMs }, 'delivered')
       m.ack()
+      if (logger.isLevelEnabled('debug')) logger.debug({ profile: job.profile, eventId: job.eventId, attempt: job.attempt, status: result.status, latencyMs: summary.latencyMs }, 'delivered')
       return
     }
+    const log = logger.child({ profile: job.profile, eventId: job.eventId, attempt: job.attempt })
     const attempts = [...job.attempts, summary]
     const dlFields = { eventId: job.eventId, profile: job.profile, channel: job.channel, event: job.event, subject: job.subject, cycle: job.cycle, attempts, msgId: `${job.eventId}:${job.profile}:${job.cycle}:dead` }
     if (result.outcome === 'refused') {
