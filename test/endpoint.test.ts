@@ -70,3 +70,12 @@ t.test('close ends hanging answers', async (t) => {
   await ep.close()
   t.type(await text, Error)
 })
+
+t.test('a 204 answer carries no body', async (t) => {
+  const ep = await startEndpoint({ behaviour: { status: 204 } })
+  t.teardown(() => ep.close())
+  const res = await request(ep.url, { method: 'POST', body: 'x' })
+  t.equal(res.statusCode, 204)
+  t.equal(res.headers['content-length'], undefined)
+  t.equal(await res.body.text(), '')
+})

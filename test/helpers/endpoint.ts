@@ -11,7 +11,7 @@
 //   JSON.parse(req.body.toString())
 //
 // Behaviours (all optional; an empty object means 200 "ok"):
-//   status, headers, body        the answer
+//   status, headers, body        the answer (default body "ok"; none with 204 and 304)
 //   delayMs                      wait this long after the request body arrived before answering
 //   trickleMs                    send the response body one byte every trickleMs (headers at once)
 //   drop                         destroy the socket instead of answering (a connection reset)
@@ -128,7 +128,9 @@ export async function startEndpoint(options: EndpointOptions = {}): Promise<Endp
       return
     }
     if (b.hang && b.hangBeforeHeaders) return
-    const body = b.body === undefined ? Buffer.from('ok') : Buffer.isBuffer(b.body) ? b.body : Buffer.from(b.body)
+    // 204 and 304 carry no body (a Content-Length on them confuses clients).
+    const bodiless = b.status === 204 || b.status === 304
+    const body = bodiless ? Buffer.alloc(0) : b.body === undefined ? Buffer.from('ok') : Buffer.isBuffer(b.body) ? b.body : Buffer.from(b.body)
     const headers: Record<string, string | number> = { 'content-type': 'text/plain', ...b.headers }
     if (b.hang) {
       res.writeHead(b.status ?? 200, headers)
@@ -154,8 +156,8 @@ export async function startEndpoint(options: EndpointOptions = {}): Promise<Endp
       step()
       return
     }
-    res.writeHead(b.status ?? 200, { ...headers, 'content-length': body.length })
-    res.end(body)
+    res.writeHead(b.status ?? 200, bodiless ? headers : { ...headers, 'content-length': body.length })
+    res.end(bodiless ? undefined : body)
   }
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
