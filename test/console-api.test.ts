@@ -13,11 +13,12 @@ import { createConsoleHandler } from '../core/console/handler'
 import { consoleToken, COOKIE_NAME } from '../core/console/auth'
 import { sendTestCallback } from '../core/console/test-callback'
 import { startEndpoint } from './helpers/endpoint'
+import { buildConsoleAssets } from './helpers/console-browser'
 
 const TOKEN = 'console-test-token-0123456789'
 const env = { ...process.env, DEMO_API_KEY: 'secret-api-key-value' }
 
-async function setup(t: { teardown(fn: () => unknown): void }) {
+async function setup(t: { teardown(fn: () => unknown): void }, assetsDir?: string) {
   const dir = await mkdtemp(join(tmpdir(), 'console-api-'))
   const profilesDir = join(dir, 'profiles')
   await mkdir(profilesDir)
@@ -54,6 +55,7 @@ async function setup(t: { teardown(fn: () => unknown): void }) {
     testCallback: (p) => sendTestCallback(p, config.registry, { deliverer: createDeliverer({ dispatcher, maxResponseBytes: 2048 }) }),
     token: TOKEN,
     env,
+    assetsDir,
   })
   const server: Server = createServer((req, res) => void handler(req, res))
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
@@ -272,4 +274,21 @@ t.test('the variables pane: catalog with envelope variables, and snippets from t
   t.same(meta.channels.find((c) => c.name === 'whatsapp')?.events.length, 5)
   t.equal(meta.deadLetters, false)
   t.equal((await call('GET', '/api/dead-letters')).status, 503)
+})
+
+t.test('the page and its assets are served behind the token with a strict CSP; nothing else is', async (t) => {
+  const assets = buildConsoleAssets()
+  t.teardown(() => assets.remove())
+  const { call } = await setup(t, assets.dir)
+  const page = await call('GET', '/')
+  t.equal(page.status, 200)
+  t.match(page.headers.get('content-security-policy'), /default-src 'none'; script-src 'self'/)
+  t.equal(page.headers.get('x-frame-options'), 'DENY')
+  t.match(await page.text(), /<script defer src="\/console\/app.js">/)
+  const js = await call('GET', '/app.js')
+  t.equal(js.status, 200)
+  t.match(js.headers.get('content-type'), /javascript/)
+  for (const path of ['/..%2fpackage.json', '/%2e%2e/%2e%2e/package.json', '/nope.txt', '/sub/app.js']) {
+    t.equal((await call('GET', path)).status, 404, path)
+  }
 })

@@ -13,7 +13,7 @@ t.test('search, edit, disable and delete profiles from the list', async (t) => {
   const { fx, endpoint, daemon, session } = await startConsoleStack(
     t,
     'console-manage',
-    (url) => [{ id: 'beta-email', title: 'Beta email reports', account: 'beta', channel: 'email', method: 'POST', endpoint: `${url}/email` }],
+    (url) => [{ id: 'beta-email', title: 'Beta email reports', account: '<b>beta</b>', channel: 'email', method: 'POST', endpoint: `${url}/email?x=<img src=x>` }],
     TOKEN,
   )
   const { page, shot } = session
@@ -26,6 +26,9 @@ t.test('search, edit, disable and delete profiles from the list', async (t) => {
   await page.reload()
   await page.waitForSelector('tr[data-profile-id="acme-wa"]')
   t.equal(await page.locator('#profiles-table tbody tr').count(), 2)
+  // What a profile holds is shown as text, never as markup.
+  t.match(await page.textContent('tr[data-profile-id="beta-email"]'), /<b>beta<\/b>.*<img src=x>/s)
+  t.equal(await page.locator('#profiles-table b, #profiles-table img').count(), 0)
 
   // Search by title.
   await page.fill('#search', 'whatsapp')
