@@ -22,6 +22,7 @@ import { signInPage } from './sign-in'
 
 export const CONSOLE_PREFIX = '/console'
 const MAX_BODY_BYTES = 1 << 20
+const FAILED_SIGN_IN_DELAY_MS = 300
 
 /** A dead letter as `dead-letters list --json` prints it. */
 export interface DeadLetterRow {
@@ -36,7 +37,7 @@ export interface DeadLetterRow {
 
 /** What the dead-letter and attempt views need; absent when the daemon has no NATS. */
 export interface DeadLetterApi {
-  list(): Promise<DeadLetterRow[]>
+  list(filter: { reason?: string; profile?: string }): Promise<DeadLetterRow[]>
   /** The row plus the original event and every attempt; undefined when unknown. */
   show(id: string): Promise<unknown | undefined>
   /** Re-queues it; resolves with whatever the daemon reports. */
@@ -227,7 +228,7 @@ export function createConsoleHandler(deps: ConsoleDeps): ConsoleHandler {
       const reason = query.get('reason') || undefined
       const profile = query.get('profile') || undefined
       const q = (query.get('q') || '').toLowerCase()
-      const rows = (await dl.list()).filter(
+      const rows = (await dl.list({ reason, profile })).filter(
         (r) =>
           (!reason || r.reason === reason) &&
           (!profile || r.profile === profile) &&
@@ -269,7 +270,11 @@ async function signIn(req: IncomingMessage, res: ServerResponse, method: string,
   if (!sameOrigin(req, 'none')) throw new HttpError(403, 'cross-origin request refused')
   const form = new URLSearchParams((await readBody(req)).toString('utf8'))
   const given = form.get('token') ?? ''
-  if (!sameSecret(given, token)) return sendSignIn(res, 401, 'That token is not the console token.')
+  if (!sameSecret(given, token)) {
+    // A pause per wrong guess: guessing a long token was hopeless anyway; now it is slow too.
+    await new Promise((r) => setTimeout(r, FAILED_SIGN_IN_DELAY_MS))
+    return sendSignIn(res, 401, 'That token is not the console token.')
+  }
   res.setHeader('set-cookie', sessionCookie(token, secure))
   redirect(res, `${CONSOLE_PREFIX}/`)
 }

@@ -51,7 +51,7 @@ export function createDaemonConsole(daemon: ConsoleDaemon, options: DaemonConsol
       }),
     deadLetters: nc
       ? {
-          list: async () => listDeadLetters(nc.jetstream(), await manager()),
+          list: async (filter) => listDeadLetters(nc.jetstream(), await manager(), filter),
           show: async (id) => showDeadLetter(nc.jetstream(), await manager(), id),
           replay: async (id) => replayDeadLetter(nc.jetstream(), await manager(), id),
         }
