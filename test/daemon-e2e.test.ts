@@ -8,7 +8,7 @@ import { sampleData } from '../core/sample-data'
 import { decryptValue } from '../core/encrypt'
 import { STREAMS } from '../core/streams'
 import { startEndpoint } from './helpers/endpoint'
-import { createFixture, profile, eventually } from './helpers/daemon-fixture'
+import { createFixture, profile, eventually, runCli } from './helpers/daemon-fixture'
 import { freePort, natsServerBinary } from './helpers/nats-server'
 import { connectNats } from '../core/nats-connection'
 import { loadSettings } from '../core/config'
@@ -110,7 +110,7 @@ t.test('one matching profile is delivered straight from the event; several get o
     profiles: [profile('solo', `${ep.url}/solo`, { account: 'solo' }), profile('fan-a', `${ep.url}/a`, { account: 'fan' }), profile('fan-b', `${ep.url}/b`, { account: 'fan' })],
   })
   t.teardown(() => fx.close())
-  await fx.start()
+  const d = await fx.start()
   const data = sampleData(registry.eventSpec('sms', 'sms-send')!)
   const jobsSeq = async () => (await fx.jsm.streams.info(STREAMS.jobs)).state.last_seq
 
@@ -130,6 +130,28 @@ t.test('one matching profile is delivered straight from the event; several get o
   // A repeat of the same event id within the duplicate window is dropped by the stream.
   const dup = await fx.publish('sms', 'sms-send', { id: 'evt_solo', account: 'solo', data })
   t.equal(dup.duplicate, true)
+
+  // `publish` builds the envelope from the catalog and sets Nats-Msg-Id to the id.
+  const cli = (args: string[]) => runCli(['-c', fx.configFile, 'publish', ...args, '--nats', fx.nats.url])
+  const pub = await cli(['sms', 'sms-send', '--account', 'solo', '--id', 'evt_cli', '--json'])
+  t.equal(pub.code, 0, pub.stderr)
+  const ack = JSON.parse(pub.stdout) as { id: string; stream: string; seq: number; duplicate: boolean }
+  t.match(ack, { id: 'evt_cli', stream: STREAMS.events, duplicate: false })
+  const viaCli = await eventually(() => ep.requests.find((r) => r.headers['webhook-id'] === 'evt_cli:solo'))
+  t.same(JSON.parse(viaCli.body.toString()).to, (data as { to: string }).to, 'data defaults to the catalog examples')
+  const again = await cli(['sms', '--account', 'solo', '--id', 'evt_cli', '--data', JSON.stringify(data)])
+  t.equal(again.code, 0, again.stderr)
+  t.match(again.stdout, /duplicate/, 'the same id again is a duplicate')
+  const bad = await cli(['whatsapp', '--account', 'solo'])
+  t.equal(bad.code, 2, 'a channel with several events needs one named')
+
+  // Metrics carry DESIGN's names with bounded labels.
+  const text = await d.metrics.metrics()
+  for (const name of ['events_received_total', 'events_invalid_total', 'deliveries_total', 'attempt_duration_seconds', 'retries_scheduled_total', 'dead_letters_total', 'in_flight', 'config_reloads_total', 'consumer_pending', 'retries_waiting']) {
+    t.match(text, new RegExp(`# TYPE callback_router_${name} `), `metric callback_router_${name}`)
+  }
+  t.match(text, /callback_router_deliveries_total\{channel="sms",event="sms-send",outcome="delivered"\} [1-9]/)
+  t.match(d.ready(), { ready: true, checks: { nats: true, consumers: true } })
 })
 
 t.test('a NATS without JetStream gets a clear error', async (t) => {
