@@ -56,3 +56,20 @@ t.test('two daemons deliver each event once per profile; SIGTERM mid-flow loses 
   t.equal((await fx.jsm.streams.info(STREAMS.events)).state.messages, 0, 'no event left behind')
   t.equal((await fx.jsm.streams.info(STREAMS.jobs)).state.messages, 0, 'no job left behind')
 })
+
+t.test('two daemons with parked retries make each attempt exactly once', async (t) => {
+  const ep = await startEndpoint({ behaviour: { status: 503 } })
+  t.teardown(() => ep.close())
+  const fx = await createFixture({ profiles: [profile('twice', `${ep.url}/r`, { retry: { count: 2, intervalSeconds: 0.4 } })] })
+  t.teardown(() => fx.close())
+  await fx.start()
+  await fx.start()
+  const N = 30
+  for (let i = 0; i < N; i++) await fx.publish('sms', 'sms-send', { id: `evt_two_${i}`, account: 'acme', data })
+  await ep.waitFor(3 * N, 20_000)
+  await sleep(1500)
+  const per = new Map<string, number>()
+  for (const r of ep.requests) per.set(String(r.headers['webhook-id']), (per.get(String(r.headers['webhook-id'])) ?? 0) + 1)
+  t.equal(per.size, N)
+  t.same([...per.values()].filter((n) => n !== 3), [], 'three attempts per event, no more')
+})
