@@ -277,7 +277,10 @@ export interface Books {
   close(): Promise<void>
 }
 
-export async function booksEndpoint(decide: (req: RecordedRequest, webhookId: string) => Behaviour = () => ({}), options: EndpointOptions = {}): Promise<Books> {
+/** A behaviour, and `failed: true` when the daemon will not see it as an answer (it answers after the attempt's timeout). */
+export type Decision = Behaviour & { failed?: boolean }
+
+export async function booksEndpoint(decide: (req: RecordedRequest, webhookId: string) => Decision = () => ({}), options: EndpointOptions = {}): Promise<Books> {
   const answers: Answer[] = []
   const ep = await startEndpoint({
     ...options,
@@ -285,7 +288,7 @@ export async function booksEndpoint(decide: (req: RecordedRequest, webhookId: st
       const id = String(req.headers['webhook-id'] ?? '')
       const b = decide(req, id)
       const status = b.status ?? 200
-      answers.push({ webhookId: id, status, ok: status >= 200 && status < 300 && !b.drop && !b.hang, at: req.receivedAt, req })
+      answers.push({ webhookId: id, status, ok: status >= 200 && status < 300 && !b.drop && !b.hang && !b.failed, at: req.receivedAt, req })
       return b
     },
   })
