@@ -8,6 +8,8 @@ import { PluginRegistry } from '../core/plugin-registry'
 import { builtins } from '../plugins'
 import { sampleData } from '../core/sample-data'
 import { listDeadLetters } from '../core/dead-letters'
+import { STREAMS } from '../core/streams'
+import { nanos } from 'nats'
 import { startEndpoint } from './helpers/endpoint'
 import { createFixture, profile, eventually, sleep } from './helpers/daemon-fixture'
 
@@ -44,6 +46,17 @@ t.test('a file change reloads; an invalid set is refused with file:pointer error
   await fx.removeProfile('broken')
   const ok = await d.reload()
   t.equal(ok.ok, true)
+
+  // ack_wait follows the longest attempt timeout of the loaded set: 2 × timeout + 5 s.
+  await fx.writeProfile(profile('slow', `${ep.url}/slow`, { account: 'slow', retry: { timeoutMs: 20000 } }))
+  t.equal((await d.reload()).ok, true)
+  for (const [stream, durable] of [[STREAMS.events, 'events'], [STREAMS.jobs, 'jobs'], [STREAMS.jobs, 'retries']]) {
+    const info = await fx.jsm.consumers.info(stream, durable)
+    t.equal(info.config.ack_wait, nanos(45_000), `${durable}: ack_wait raised on reload`)
+    t.equal(info.config.max_deliver, -1)
+    t.notOk(info.config.backoff?.length, 'no backoff list')
+  }
+  t.equal((await fx.jsm.consumers.info(STREAMS.jobs, 'retries')).config.max_ack_pending, -1, 'retries have no pending limit')
 })
 
 t.test('a delivery in flight keeps the profile it started with', async (t) => {
