@@ -7,9 +7,9 @@ import { loadConfig } from '../core/config'
 import { compileProfile } from '../core/request'
 import { sampleData } from '../core/sample-data'
 import { listProfiles, titleMatches } from '../core/commands/profiles'
+import { cliArgs } from './helpers/cli'
 
 const ROOT = join(__dirname, '..')
-const CLI = join(ROOT, 'core', 'cli.ts')
 const SHIPPED = join(ROOT, 'config', 'callback-router.json')
 /** The demo secrets the README sets for the shipped examples. */
 const DEMO_ENV = {
@@ -19,7 +19,7 @@ const DEMO_ENV = {
 }
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, ...DEMO_ENV } })
+  return spawnSync(process.execPath, [...cliArgs(), ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, ...DEMO_ENV } })
 }
 
 t.test('`profiles --json` lists every shipped profile as { id, title, account, channel, events, method, endpoint, enabled }', async (t) => {

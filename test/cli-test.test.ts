@@ -9,9 +9,9 @@ import { PluginRegistry } from '../core/plugin-registry'
 import { sampleData } from '../core/sample-data'
 import { builtins } from '../plugins'
 import { startEndpoint, type Endpoint } from './helpers/endpoint'
+import { cliArgs } from './helpers/cli'
 
 const ROOT = join(__dirname, '..')
-const CLI = join(ROOT, 'core', 'cli.ts')
 const registry = new PluginRegistry(builtins)
 
 const SECRETS = {
@@ -30,7 +30,7 @@ interface Run {
 /** Runs the CLI in a child process (asynchronously: the endpoint answers from this process). */
 function cli(args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env: { ...process.env, ...SECRETS } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...cliArgs(), ...args], { cwd: ROOT, env: { ...process.env, ...SECRETS } }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0
       resolve({ code, stdout, stderr })
     })

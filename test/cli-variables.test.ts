@@ -10,13 +10,13 @@ import { compileProfile } from '../core/request'
 import { sampleData } from '../core/sample-data'
 import { buildSnippet } from '../core/snippet'
 import { listVariables } from '../core/commands/variables'
+import { cliArgs } from './helpers/cli'
 
 const ROOT = join(__dirname, '..')
-const CLI = join(ROOT, 'core', 'cli.ts')
 const registry = new PluginRegistry(builtins)
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', cwd: ROOT })
+  return spawnSync(process.execPath, [...cliArgs(), ...args], { encoding: 'utf8', cwd: ROOT })
 }
 
 t.test('`variables sms` prints the catalog as a table and the query snippet of every variable', async (t) => {

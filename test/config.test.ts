@@ -8,6 +8,7 @@ import { checkProfile } from '../core/profile-check'
 import { PluginRegistry } from '../core/plugin-registry'
 import { builtins } from '../plugins'
 import { formatDiagnostic, type Diagnostic } from '../core/diagnostics'
+import { cliArgs } from './helpers/cli'
 
 const registry = new PluginRegistry(builtins)
 const FILE = '/cfg/profiles/p.json'
@@ -210,14 +211,13 @@ t.test('`validate` exits 1 listing every problem as file:pointer: message, and 0
     'profiles/a.json': { ...base, title: 'x', retry: { count: 9 } },
     'profiles/b.json': { ...base, id: 'b', channel: 'default', body: { x: '<unknown_thing>' } },
   })
-  const cli = join(__dirname, '..', 'core', 'cli.ts')
-  const bad = spawnSync(process.execPath, ['--import', 'tsx', cli, 'validate', '--config', settings], { encoding: 'utf8' })
+  const bad = spawnSync(process.execPath, [...cliArgs(), 'validate', '--config', settings], { encoding: 'utf8' })
   t.equal(bad.status, 1)
   t.match(bad.stderr, /profiles\/a\.json:\/title: title must be/)
   t.match(bad.stderr, /profiles\/a\.json:\/retry\/count: retry.count 9 is above/)
   t.match(bad.stderr, /profiles\/b\.json:\/body\/x: warning: unknown variable <unknown_thing>/)
 
-  const shipped = spawnSync(process.execPath, ['--import', 'tsx', cli, 'validate'], { encoding: 'utf8', cwd: join(__dirname, '..'), env: { ...process.env, ...demoEnv() } })
+  const shipped = spawnSync(process.execPath, [...cliArgs(), 'validate'], { encoding: 'utf8', cwd: join(__dirname, '..'), env: { ...process.env, ...demoEnv() } })
   t.equal(shipped.status, 0, shipped.stderr)
 })
 

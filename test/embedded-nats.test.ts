@@ -8,6 +8,7 @@ import { connect } from 'nats'
 import { loadSettings, type Settings } from '../core/config'
 import { ensureEmbeddedNats, answers, hostPort, NATS_SERVER_MISSING } from '../core/embedded-nats'
 import { freePort, NatsServer } from './helpers/nats-server'
+import { cliArgs } from './helpers/cli'
 
 /** Settings read from a real settings file in a temp folder (defaults filled by the loader). */
 async function settingsIn(dir: string, nats: Record<string, unknown>): Promise<Settings> {
@@ -111,7 +112,7 @@ t.test('start --embedded-nats with a missing binary exits 1 with the install hin
   const file = join(dir, 'callback-router.json')
   await writeFile(file, JSON.stringify({ nats: { servers: [`nats://127.0.0.1:${port}`], embedded: { binary: '/nonexistent/nats-server' } }, status: { port: 0 } }))
   await mkdir(join(dir, 'profiles'))
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'core', 'cli.ts'), '--config', file, 'start', '--embedded-nats'], {
+  const r = spawnSync(process.execPath, [...cliArgs(), '--config', file, 'start', '--embedded-nats'], {
     encoding: 'utf8',
     cwd: join(__dirname, '..'),
     timeout: 60_000,

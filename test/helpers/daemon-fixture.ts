@@ -9,6 +9,7 @@ import { connect, type JetStreamClient, type JetStreamManager, type NatsConnecti
 import { startDaemon, type Daemon } from '../../core/daemon'
 import { createLogger } from '../../core/logger'
 import { NatsServer } from './nats-server'
+import { cliArgs } from './cli'
 
 export interface FixtureOptions {
   nats?: NatsServer
@@ -103,7 +104,7 @@ export async function createFixture(options: FixtureOptions = {}): Promise<Fixtu
 
 /** `callback-router <args>` as a child process (through tsx), with its output collected. */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): { proc: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'core', 'cli.ts'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const proc = spawn(process.execPath, [...cliArgs(), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()))
