@@ -1,0 +1,300 @@
+// What must never get through: requests to loopback and private addresses (SSRF), events
+// of one tenant reaching another tenant's profile, and secrets in logs or CLI output.
+// Only loopback is ever connected to; other ranges are judged by the decision function.
+import { spawn } from 'node:child_process'
+import { compileAllowList, classifyAddress, isAddressAllowed, resolveChecked } from '../../core/network-policy'
+import { NatsServer } from '../helpers/nats-server'
+import { booksEndpoint, cliCommand, createStack, envelopeMsg, natsClient, publishAll, ROOT, settle, smsData, smsProfile, streamsReady, summarize, type Books, type Check, type DaemonProcess, type Outgoing, type ScenarioResult, type Unit } from './lib'
+
+async function startedDaemon(d: DaemonProcess): Promise<void> {
+  d.start()
+  if (!(await d.started())) throw new Error(`daemon did not start:\n${d.output.slice(-3000)}`)
+}
+
+/** `callback-router <args>` to its end: exit code and everything it printed. */
+export function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [...cliCommand(), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()))
+    p.on('exit', (code) => resolve({ code, out }))
+  })
+}
+
+// ── SSRF ─────────────────────────────────────────────────────────────────────────────
+
+/** Addresses judged by the decision function only: no test connects to them. */
+export const NOT_LOOPBACK = ['10.0.0.1', '172.16.5.4', '192.168.1.1', '169.254.169.254', '169.254.1.1', '100.64.0.1', '0.0.0.0', '::', 'fe80::1', 'fc00::1', 'fd12:3456::1', '::ffff:10.0.0.1', '::ffff:169.254.169.254', '64:ff9b::a9fe:a9fe', '2002:a9fe:a9fe::1', '224.0.0.1', '255.255.255.255']
+
+export async function ssrfScenario(): Promise<ScenarioResult> {
+  const t0 = Date.now()
+  const checks: Check[] = []
+  // The decision function: every non-public range refused unless allow-listed.
+  const none = compileAllowList([])
+  const refusedByDefault = NOT_LOOPBACK.filter((ip) => !isAddressAllowed(ip, none))
+  checks.push({ name: `decision function refuses ${NOT_LOOPBACK.length} private, link-local, metadata, CGNAT, unspecified, multicast addresses by default`, ok: refusedByDefault.length === NOT_LOOPBACK.length, detail: NOT_LOOPBACK.filter((ip) => isAddressAllowed(ip, none)).join(', ') })
+  const allowedWhenListed = NOT_LOOPBACK.filter((ip) => isAddressAllowed(ip, compileAllowList([ip.includes(':') ? `${ip}/128` : `${ip}/32`])))
+  checks.push({ name: 'decision function allows each of them once allow-listed', ok: allowedWhenListed.length === NOT_LOOPBACK.length, detail: NOT_LOOPBACK.filter((ip) => !allowedWhenListed.includes(ip)).join(', ') })
+  checks.push({ name: '169.254.169.254 is classed as metadata', ok: classifyAddress('169.254.169.254') === 'metadata' || classifyAddress('169.254.169.254') === 'link-local', detail: classifyAddress('169.254.169.254') })
+  let rebound = ''
+  try {
+    await resolveChecked('internal.example', none, async () => [{ address: '93.184.216.34', family: 4 }, { address: '10.1.2.3', family: 4 }])
+  } catch (e) {
+    rebound = (e as { code?: string }).code ?? ''
+  }
+  checks.push({ name: 'a name resolving to a public and a private address is refused (decision function, fake resolver)', ok: rebound === 'address_refused', detail: rebound })
+
+  const v4 = await booksEndpoint()
+  const v6 = await booksEndpoint(() => ({}), { host: '::1' })
+  const redirector = await booksEndpoint(() => ({ status: 302, headers: { location: `${v4.ep.url}/landed` } }), { host: '127.0.0.2' })
+  const p = v4.ep.port
+  const targets: Array<[string, string]> = [
+    ['lo-127', `http://127.0.0.1:${p}/x`],
+    ['lo-127-1', `http://127.1:${p}/x`],
+    ['lo-decimal', `http://2130706433:${p}/x`],
+    ['lo-hex', `http://0x7f000001:${p}/x`],
+    ['lo-v6', `http://[::1]:${v6.ep.port}/x`],
+    ['lo-v4mapped', `http://[::ffff:127.0.0.1]:${p}/x`],
+    ['lo-localhost', `http://localhost:${p}/x`],
+  ]
+  const profiles = [...targets.map(([id, url]) => smsProfile(id, id, url, { retry: { count: 0, timeoutMs: 1000 } })), smsProfile('redirect', 'redirect', `${redirector.ep.url}/r`, { retry: { count: 0, timeoutMs: 1000 } })]
+  const allUnits: Unit[] = []
+  const books = [v4, v6, redirector]
+  let rss = 0
+  let events = 0
+  const dead: Record<string, number> = {}
+  let delivered = 0
+  let lost = 0
+  try {
+    // Phase 1: only 127.0.0.2 (the redirector) allowed. Phase 2: loopback allowed.
+    for (const phase of [1, 2] as const) {
+      const nats = await NatsServer.start()
+      const stack = await createStack({ servers: [nats.url], settings: { network: { allow: phase === 1 ? ['127.0.0.2/32'] : ['127.0.0.0/8', '::1'] } }, profiles })
+      const client = await natsClient([nats.url])
+      const d = stack.daemon()
+      try {
+        await startedDaemon(d)
+        await streamsReady(client.jsm)
+        const before = { v4: v4.answers.length, v6: v6.answers.length }
+        const msgs: Outgoing[] = []
+        const units: Unit[] = []
+        for (const [id] of [...targets, ['redirect', '']]) {
+          const eventId = `ssrf${phase}_${id.replace(/-/g, '_')}`
+          msgs.push(envelopeMsg('sms', 'sms-send', { id: eventId, account: id, data: smsData(1) }))
+          const expectDead = phase === 1 ? (id === 'redirect' ? 'retries_exhausted' : 'address_refused') : id === 'redirect' ? 'retries_exhausted' : undefined
+          units.push({ eventId, profile: id, expectDead })
+        }
+        const pub = await publishAll(client.js, msgs)
+        events += pub.stored
+        const { ledger: l } = await settle(units, books, client.js, client.jsm, 20_000, 500)
+        const reached = v4.answers.length - before.v4 + v6.answers.length - before.v6
+        if (phase === 1) {
+          checks.push({ name: 'loopback refused in every spelling (127.0.0.1, 127.1, 2130706433, 0x7f000001, [::1], [::ffff:127.0.0.1], localhost) and a redirect to loopback not followed: no request reached the loopback endpoints', ok: reached === 0, detail: `${reached} requests` })
+          checks.push({ name: 'the redirect was answered 302 by the allowed host and not followed', ok: redirector.answers.length >= 1 && !v4.answers.some((a) => a.req.pathname === '/landed') })
+        } else {
+          checks.push({ name: 'allow-listed loopback: every spelling delivered (the refusals above are the policy, not a broken setup)', ok: l.delivered === targets.length, detail: `${l.delivered}/${targets.length}` })
+          checks.push({ name: 'a redirect is never followed, even to an allowed address', ok: !v4.answers.some((a) => a.req.pathname === '/landed') })
+        }
+        for (const [k, n] of Object.entries(l.dead)) dead[k] = (dead[k] ?? 0) + n
+        delivered += l.delivered
+        lost += l.lost.length
+        if (l.wrong.length) checks.push({ name: `phase ${phase}: every target ended as expected`, ok: false, detail: l.wrong.map((w) => `${w.unit.profile}: expected ${w.unit.expectDead ?? 'delivery'}, got ${w.got}`).join('; ') })
+        allUnits.push(...units)
+        await d.stop()
+        rss = Math.max(rss, d.maxRssKb)
+      } finally {
+        await stack.close()
+        await client.nc.close()
+        await nats.close()
+      }
+    }
+  } finally {
+    for (const b of books) await b.close()
+  }
+  checks.unshift({ name: 'lost = 0', ok: lost === 0 })
+  return { scenario: 'SSRF matrix', events, units: allUnits.length, delivered, duplicates: 0, dead, lost, maxRssKb: rss, seconds: (Date.now() - t0) / 1000, checks, notes: [`${NOT_LOOPBACK.length} non-loopback addresses on the decision function: ${NOT_LOOPBACK.join(' ')}`] }
+}
+
+// ── tenant isolation ─────────────────────────────────────────────────────────────────
+
+export async function tenantScenario(o: { rounds: number }): Promise<ScenarioResult> {
+  const t0 = Date.now()
+  const nats = await NatsServer.start()
+  const books = await booksEndpoint()
+  const url = books.ep.url
+  const stack = await createStack({
+    servers: [nats.url],
+    profiles: [smsProfile('acme-a', 'acme', `${url}/acme-a`), smsProfile('acme-b', 'acme', `${url}/acme-b`), smsProfile('globex-a', 'globex', `${url}/globex-a`), smsProfile('acme-off', 'acme', `${url}/acme-off`, { enabled: false })],
+  })
+  const client = await natsClient([nats.url])
+  const d = stack.daemon()
+  const checks: Check[] = []
+  try {
+    await startedDaemon(d)
+    await streamsReady(client.jsm)
+    const cases: Array<{ name: string; env: Record<string, unknown>; dead?: string; to?: string[] }> = [
+      { name: 'acme names globex-a', env: { account: 'acme', profile: 'globex-a' }, dead: 'account_mismatch' },
+      { name: 'globex names acme-a', env: { account: 'globex', profile: 'acme-a' }, dead: 'account_mismatch' },
+      { name: 'ACME (case) names acme-a', env: { account: 'ACME', profile: 'acme-a' }, dead: 'account_mismatch' },
+      { name: 'trailing space', env: { account: 'acme ', profile: 'acme-a' }, dead: 'account_mismatch' },
+      { name: 'Cyrillic а look-alike', env: { account: 'аcme', profile: 'acme-a' }, dead: 'account_mismatch' },
+      { name: 'zero-width joiner', env: { account: 'ac\u200dme', profile: 'acme-a' }, dead: 'account_mismatch' },
+      { name: 'empty account', env: { account: '', profile: 'acme-a' }, dead: 'invalid_envelope' },
+      { name: 'no account', env: { profile: 'acme-a' }, dead: 'invalid_envelope' },
+      { name: 'numeric account', env: { account: 1, profile: 'acme-a' }, dead: 'invalid_envelope' },
+      { name: 'array account', env: { account: ['acme'], profile: 'acme-a' }, dead: 'invalid_envelope' },
+      { name: 'object account', env: { account: { name: 'acme' }, profile: 'acme-a' }, dead: 'invalid_envelope' },
+      { name: 'profile id in other case', env: { account: 'globex', profile: 'GLOBEX-A' }, dead: 'invalid_envelope' },
+      { name: 'profile id with path tricks', env: { account: 'globex', profile: '../acme-a' }, dead: 'invalid_envelope' },
+      { name: 'disabled profile of the same account', env: { account: 'acme', profile: 'acme-off' }, dead: 'profile_disabled' },
+      { name: 'unknown profile id', env: { account: 'globex', profile: 'globex-z' }, dead: 'profile_not_found' },
+      { name: 'account without profiles', env: { account: 'initech' }, dead: 'no_profile' },
+      { name: 'fan-out of globex', env: { account: 'globex' }, to: ['globex-a'] },
+      { name: 'fan-out of acme', env: { account: 'acme' }, to: ['acme-a', 'acme-b'] },
+      { name: 'acme names acme-b', env: { account: 'acme', profile: 'acme-b' }, to: ['acme-b'] },
+    ]
+    const msgs: Outgoing[] = []
+    const units: Unit[] = []
+    const bad = new Set<string>()
+    const expectedTo = new Map<string, string[]>()
+    for (let r = 0; r < o.rounds; r++) {
+      cases.forEach((c, i) => {
+        const id = `t${r}_${i}`
+        msgs.push(envelopeMsg('sms', 'sms-send', { id, ...c.env, data: smsData(i) }))
+        if (c.dead) {
+          bad.add(id)
+          units.push({ eventId: id, profile: null, expectDead: c.dead })
+        } else {
+          expectedTo.set(id, c.to ?? [])
+          for (const p of c.to ?? []) units.push({ eventId: id, profile: p })
+        }
+      })
+    }
+    const pub = await publishAll(client.js, msgs)
+    const { ledger: l } = await settle(units, [books], client.js, client.jsm, 30_000)
+    const leaked = books.answers.filter((a) => bad.has(a.webhookId.split(':')[0]))
+    checks.push({ name: 'an account mismatch in any form produces no request', ok: leaked.length === 0, detail: leaked.map((a) => a.webhookId).join(', ') })
+    const strays = books.answers.filter((a) => {
+      const [id, p] = a.webhookId.split(':')
+      const to = expectedTo.get(id)
+      return to !== undefined && !to.includes(p)
+    })
+    checks.push({ name: "a fan-out reaches only its own account's profiles", ok: strays.length === 0, detail: strays.map((a) => a.webhookId).join(', ') })
+    checks.push({ name: 'the daemon never exited', ok: d.crashes.length === 0 && d.running })
+    await d.stop()
+    return summarize('tenant isolation', pub.stored, units, l, d.maxRssKb, t0, checks, [`${cases.filter((c) => c.dead).length} hostile envelope forms × ${o.rounds} rounds, with valid neighbours`])
+  } finally {
+    await stack.close()
+    await client.nc.close()
+    await books.close()
+    await nats.close()
+  }
+}
+
+// ── secrets ──────────────────────────────────────────────────────────────────────────
+
+export async function secretsScenario(): Promise<ScenarioResult> {
+  const t0 = Date.now()
+  const secrets = {
+    CR_API_KEY: 'sk_live_ApiKey7f3c9e1d2b',
+    CR_BASIC_PASS: 'basicPass-9d8c7b6a',
+    CR_CLIENT_SECRET: 'clientSecret-5e4d3c2b1a',
+    CR_AES_KEY: 'AesKey-0123456789abcdefghijklmnop'.slice(0, 32),
+    CR_WHSEC: 'whsec_' + Buffer.from('signing-secret-0123456789abcdef!').toString('base64'),
+  }
+  const TOKEN = 'oauthToken-1a2b3c4d5e6f'
+  // Every form a secret could leak in: as is, base64 (Basic header, key material), hex.
+  const needles = new Map<string, string>()
+  for (const [k, v] of Object.entries(secrets)) {
+    needles.set(k, v)
+    needles.set(`${k} (base64)`, Buffer.from(v).toString('base64'))
+    needles.set(`${k} (hex)`, Buffer.from(v).toString('hex'))
+  }
+  needles.set('CR_WHSEC key', secrets.CR_WHSEC.slice('whsec_'.length))
+  needles.set('basic credentials (base64)', Buffer.from(`router:${secrets.CR_BASIC_PASS}`).toString('base64'))
+  needles.set('OAuth2 access token', TOKEN)
+  const nats = await NatsServer.start()
+  const seen = new Map<string, number>()
+  let tokenRequests = 0
+  const books = await booksEndpoint((req, id) => {
+    if (req.pathname === '/token') {
+      tokenRequests++
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ access_token: TOKEN, expires_in: 3600 }) }
+    }
+    const n = seen.get(id) ?? 0
+    seen.set(id, n + 1)
+    if (req.pathname === '/enc') return { status: 500, body: 'no' }
+    if (n === 0) return { status: req.pathname === '/oauth' ? 401 : 503 }
+    return {}
+  })
+  const url = books.ep.url
+  const retry = { count: 1, intervalSeconds: 0.2, timeoutMs: 1000 }
+  const profiles = [
+    smsProfile('s-headers', 'sec', `${url}/headers`, { headers: { 'X-Api-Key': '${env:CR_API_KEY}' }, retry }),
+    smsProfile('s-basic', 'sec', `${url}/basic`, { auth: { type: 'basic', username: 'router', password: '${env:CR_BASIC_PASS}' }, retry }),
+    smsProfile('s-oauth', 'sec', `${url}/oauth`, { auth: { type: 'oauth2', tokenUrl: `${url}/token`, clientId: 'router', clientSecret: '${env:CR_CLIENT_SECRET}' }, retry }),
+    smsProfile('s-enc', 'sec', `${url}/enc`, { encryption: { algorithm: 'aes-256-gcm', key: '${env:CR_AES_KEY}', iv: 'random', parameters: ['to'] }, signing: { secret: '${env:CR_WHSEC}' }, retry }),
+  ]
+  const stack = await createStack({ servers: [nats.url], profiles, logLevel: 'debug' })
+  const client = await natsClient([nats.url])
+  const d = stack.daemon({ env: secrets })
+  const checks: Check[] = []
+  const outputs: Array<[string, string]> = []
+  try {
+    await startedDaemon(d)
+    await streamsReady(client.jsm)
+    const msgs: Outgoing[] = []
+    const units: Unit[] = []
+    for (let i = 0; i < 5; i++) {
+      msgs.push(envelopeMsg('sms', 'sms-send', { id: `sec${i}`, account: 'sec', data: smsData(i) }))
+      for (const p of profiles) units.push({ eventId: `sec${i}`, profile: String(p.id), expectDead: p.id === 's-enc' ? 'retries_exhausted' : undefined })
+    }
+    const pub = await publishAll(client.js, msgs)
+    const { ledger: l, dead } = await settle(units, [books], client.js, client.jsm, 30_000)
+    checks.push({ name: 'the OAuth2 token was fetched and the flow went through (401 refresh, 503 retry, dead letters)', ok: tokenRequests >= 1 && l.delivered === 15 })
+    // The CLI around it: every command an operator would run on these profiles.
+    const cfg = ['--config', stack.configFile]
+    const env = { ...secrets }
+    for (const args of [['validate'], ['profiles', '--json'], ['dead-letters', 'list', '--json'], ['dead-letters', 'show', String(dead[0]?.seq ?? 1), '--json'], ['attempts', 'sec0', '--json'], ['test', 's-basic'], ['test', 's-oauth'], ['test', 's-enc'], ['test', 's-headers']]) {
+      const r = await cli([...args, ...cfg], env)
+      outputs.push([`callback-router ${args.join(' ')}`, r.out])
+    }
+    await d.stop()
+    outputs.push(['daemon stdout+stderr (log level debug)', d.output])
+    const leaks: string[] = []
+    for (const [where, text] of outputs) for (const [what, v] of needles) if (text.includes(v)) leaks.push(`${what} in ${where}`)
+    const lines = outputs.reduce((n, [, t]) => n + t.split('\n').length, 0)
+    checks.push({ name: `no secret value in ${lines} lines of daemon log (debug) and CLI output`, ok: leaks.length === 0, detail: leaks.join('; ') })
+    checks.push({ name: 'the debug log is not empty (the grep looked at something)', ok: d.output.split('\n').length > 20 })
+
+    // Header injection refused at load, by validate and by start.
+    const injections: Array<[string, Record<string, unknown>, NodeJS.ProcessEnv]> = [
+      ['CR/LF in a header value', { headers: { 'X-A': 'v\r\nX-Injected: 1' } }, {}],
+      ['LF in a header value', { headers: { 'X-A': 'v\nX-Injected: 1' } }, {}],
+      ['CR/LF from an env variable', { headers: { 'X-A': '${env:CR_EVIL}' } }, { CR_EVIL: 'ok\r\nX-Injected: 1' }],
+      ['space in a header name', { headers: { 'X Bad': 'v' } }, {}],
+      ['colon in a header name', { headers: { 'X-A:b': 'v' } }, {}],
+      ['CR/LF in a header name', { headers: { 'X-A\r\nX-Injected': 'v' } }, {}],
+      ['NUL in a header value', { headers: { 'X-A': 'v\u0000w' } }, {}],
+    ]
+    for (const [name, fields, extraEnv] of injections) {
+      const s = await createStack({ servers: [nats.url], profiles: [smsProfile('inj', 'inj', `${url}/inj`, fields)] })
+      try {
+        const v = await cli(['validate', '--config', s.configFile], extraEnv)
+        const st = await cli(['start', '--config', s.configFile], extraEnv)
+        checks.push({ name: `header injection refused at load: ${name} (validate exit ${v.code}, start exit ${st.code})`, ok: v.code === 1 && st.code === 1 && /header/i.test(v.out), detail: v.out.slice(0, 300) })
+      } finally {
+        await s.close()
+      }
+    }
+    return summarize('secrets (debug log)', pub.stored, units, l, d.maxRssKb, t0, checks, [`grepped ${outputs.length} outputs for ${needles.size} secret forms`])
+  } finally {
+    await stack.close()
+    await client.nc.close()
+    await books.close()
+    await nats.close()
+  }
+}
+
+export type { Books }
