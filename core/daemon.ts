@@ -13,6 +13,7 @@ import { loadConfig, loadProfiles, type LoadedConfig } from './config'
 import { formatDiagnostic } from './diagnostics'
 import { formatMessage, type DeadLetterReason } from './errors'
 import type { CallbackEvent } from './generated/event'
+import { AckBatch } from './ack-batch'
 import { AttemptLog } from './attempt-log'
 import { writeDeadLetter } from './dead-letters'
 import { createDeliverer, type Deliverer } from './deliver'
@@ -111,6 +112,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   })
   const attemptLog = new AttemptLog(nc, { logger })
   const slots = new Slots(settings.delivery.concurrency)
+  const acks = new AckBatch()
 
   let stopping = false
   let connected = true
@@ -146,7 +148,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     metrics.deliveries.inc({ ...labels, outcome: result.outcome })
     metrics.attemptDuration.observe(result.latencyMs / 1000)
     if (result.ok) {
-      m.ack()
+      acks.ack(m)
       if (logger.isLevelEnabled('debug')) logger.debug({ profile: job.profile, eventId: job.eventId, attempt: job.attempt, status: result.status, latencyMs: summary.latencyMs }, 'delivered')
       return
     }
@@ -370,6 +372,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     const graceMs = settings.delivery.shutdownGraceSeconds * 1000
     const finished = await Promise.race([slots.idle().then(() => true), sleep(graceMs).then(() => false)])
     if (!finished) logger.warn({ inFlight: slots.inUse }, 'shutdown grace over: unfinished deliveries will be redelivered')
+    acks.flush()
     await attemptLog.close()
     await reloadChain
     await nc.drain().catch(() => nc.close())
