@@ -9,14 +9,13 @@ import { diagnostic, type Diagnostic } from './diagnostics'
 import { findPlaceholders } from './placeholders'
 import { CallbackRouterError, type ConfigCode } from './errors'
 import { BUILTIN_FORMATS, EVENT_NAME } from './plugin'
+import { RESERVED_HEADERS } from './request'
 
 /** RFC 9110 token. */
 const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 /** Control characters other than horizontal tab. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/
-/** Headers the daemon sets itself; configuring them would break framing or signing. */
-const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'upgrade', 'te', 'trailer', 'keep-alive', 'webhook-id', 'webhook-timestamp', 'webhook-signature'])
 /** `scheme://authority` then a path, query or fragment delimiter must come before any placeholder. */
 const ORIGIN_PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#<]*(?=[/?#])/
 

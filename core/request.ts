@@ -44,7 +44,7 @@ export interface CompileOptions {
   defaultTimeoutMs?: number
 }
 
-/** Headers the daemon sets itself (profile-check refuses them too). */
+/** Headers the daemon sets itself: framing, Host and the webhook headers it signs. profile-check refuses them at load. */
 export const RESERVED_HEADERS: ReadonlySet<string> = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'upgrade', 'te', 'trailer', 'keep-alive', 'webhook-id', 'webhook-timestamp', 'webhook-signature'])
 
 type BodyRenderer = (vars: Variables, data: Record<string, unknown>) => FormattedBody
