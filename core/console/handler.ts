@@ -19,21 +19,14 @@ import { authenticate, clearedCookie, sameOrigin, sameSecret, sessionCookie } fr
 import { deleteProfile, findProfile, saveProfile, setEnabled } from './profile-files'
 import type { TestOutcome } from './test-callback'
 import { signInPage } from './sign-in'
+import type { DeadLetterEntry } from '../dead-letters'
 
 export const CONSOLE_PREFIX = '/console'
 const MAX_BODY_BYTES = 1 << 20
 const FAILED_SIGN_IN_DELAY_MS = 300
 
 /** A dead letter as `dead-letters list --json` prints it. */
-export interface DeadLetterRow {
-  id: string
-  eventId: string | null
-  profile: string | null
-  reason: string
-  detail?: string | null
-  at: string
-  attempts: number
-}
+export type DeadLetterRow = DeadLetterEntry
 
 /** What the dead-letter and attempt views need; absent when the daemon has no NATS. */
 export interface DeadLetterApi {
