@@ -128,7 +128,6 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
 
   // ── one attempt, then what follows from it ──────────────────────────────────────────
   async function deliver(m: JsMsg, compiled: CompiledProfile, envelope: CallbackEvent, job: Job): Promise<void> {
-    const labels = metrics.labels(job.channel, job.event)
     metrics.inFlight.inc()
     // ack_wait is set above twice the longest timeout, and the deliverer calls onWait while
     // a rate-limit slot is awaited; only an attempt whose timeout comes near ack_wait (a
@@ -145,7 +144,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     const finishedAt = Date.now()
     const summary: AttemptSummary = { attempt: job.attempt, at: new Date(startedAt).toISOString(), status: result.status ?? null, error: result.error ?? null, latencyMs: Math.round(result.latencyMs) }
     attemptLog.record({ eventId: job.eventId, profile: job.profile, cycle: job.cycle, ...summary })
-    metrics.deliveries.inc({ ...labels, outcome: result.outcome })
+    metrics.countDelivery(job.channel, job.event, result.outcome)
     metrics.attemptDuration.observe(result.latencyMs / 1000)
     if (result.ok) {
       acks.ack(m)
@@ -185,7 +184,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     const snapshot = store.snapshot
     const r = route({ subject: m.subject, data: m.data, prefix, maxEventBytes: maxBytes }, snapshot, registry)
     const cycle = Number(m.headers?.get(H.replayCycle)) || 1
-    metrics.eventsReceived.inc(metrics.labels(r.channel, r.event))
+    metrics.countReceived(r.channel, r.event)
     if (r.kind === 'dead') {
       metrics.eventsInvalid.inc({ reason: r.reason })
       await deadLetter(m, r.reason, r.detail, { eventId: r.eventId, profile: r.profile, channel: r.channel, event: r.event, subject: m.subject, cycle, attempts: [], msgId: `event:${m.seq}:${cycle}` })

@@ -18,12 +18,19 @@ export interface DaemonMetrics {
   retriesWaiting: Gauge<string>
   /** Bounded label values for a channel/event pair. */
   labels(channel: string | null, event: string | null): { channel: string; event: string }
+  /** deliveries{channel,event,outcome} + 1, through a cached label child (the hot path). */
+  countDelivery(channel: string, event: string, outcome: string): void
+  /** events_received{channel,event} + 1, through a cached label child. */
+  countReceived(channel: string | null, event: string | null): void
 }
 
 export function createMetrics(plugins: PluginRegistry, options: { defaultMetrics?: boolean } = {}): DaemonMetrics {
   const registry = new Registry()
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'callback_router_' })
   const registers = [registry]
+  // prom-client hashes a label object on every inc(); a child per bounded label set skips
+  // that (about 2 % of the daemon's CPU in the bench profile). Keys are the bounded values.
+  const children = new Map<string, { inc(): void }>()
   const m: DaemonMetrics = {
     registry,
     eventsReceived: new Counter({ name: 'callback_router_events_received_total', help: 'Events read from CALLBACK_EVENTS.', labelNames: ['channel', 'event'], registers }),
@@ -41,6 +48,26 @@ export function createMetrics(plugins: PluginRegistry, options: { defaultMetrics
       if (!plugin) return { channel: 'other', event: 'other' }
       const known = event !== null && Object.prototype.hasOwnProperty.call(plugin.events, event) && event !== '*'
       return { channel: plugin.name, event: known ? event : 'other' }
+    },
+    countDelivery(channel, event, outcome) {
+      const l = m.labels(channel, event)
+      const key = `d\u0000${l.channel}\u0000${l.event}\u0000${outcome}`
+      let child = children.get(key)
+      if (child === undefined) {
+        child = m.deliveries.labels(l.channel, l.event, outcome)
+        children.set(key, child)
+      }
+      child.inc()
+    },
+    countReceived(channel, event) {
+      const l = m.labels(channel, event)
+      const key = `r\u0000${l.channel}\u0000${l.event}`
+      let child = children.get(key)
+      if (child === undefined) {
+        child = m.eventsReceived.labels(l.channel, l.event)
+        children.set(key, child)
+      }
+      child.inc()
     },
   }
   return m
