@@ -112,6 +112,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   })
   const attemptLog = new AttemptLog(nc, { logger })
   const slots = new Slots(settings.delivery.concurrency)
+  /** Gives a message's delivery slot back early (see deliver) or when its handler ends. */
+  const leases = new Map<JsMsg, () => void>()
   const acks = new AckBatch()
 
   let stopping = false
@@ -136,7 +138,10 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     const startedAt = Date.now()
     let result
     try {
-      result = await deliverer.attempt(compiled, envelope, { event: job.event, channel: job.channel }, { onWait: () => m.working() })
+      // Waiting for the profile's own rate-limit slot gives the process-wide slot back:
+      // a profile at its maxConcurrent (a hanging endpoint) must not hold every slot and
+      // stall the other tenants' events queued behind it.
+      result = await deliverer.attempt(compiled, envelope, { event: job.event, channel: job.channel }, { onWait: () => { leases.get(m)?.(); m.working() } })
     } finally {
       if (keepAlive) clearInterval(keepAlive)
       metrics.inFlight.dec()
@@ -250,6 +255,14 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
             slots.release()
             continue
           }
+          let held = true
+          const lease = (): void => {
+            if (!held) return
+            held = false
+            leases.delete(m)
+            slots.release()
+          }
+          leases.set(m, lease)
           handler(m)
             .catch((e: unknown) => {
               // NATS refused a publish (or is away): the message comes back; nothing is lost.
@@ -260,7 +273,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
                 // The connection is gone; ack_wait brings the message back.
               }
             })
-            .finally(() => slots.release())
+            .finally(lease)
         }
       } catch (e) {
         if (!stopping) logger.error({ err: e, consumer: durable }, 'consumer stopped; restarting')
