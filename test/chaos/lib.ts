@@ -312,7 +312,8 @@ export async function booksEndpoint(decide: (req: RecordedRequest, webhookId: st
 
 export async function natsClient(servers: string[]): Promise<{ nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager }> {
   const nc = await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 200, waitOnFirstConnect: true })
-  return { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager() }
+  // No API check at connect: a fresh cluster answers JetStream requests only once it has a meta leader.
+  return { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager({ checkAPI: false }) }
 }
 
 /** Waits until the daemon has created CALLBACK_EVENTS (it does so at start). */

@@ -100,7 +100,14 @@ export async function clusterScenario(o: { events: number; ratePerSecond: number
   const nodes = await startCluster(3)
   const books = await booksEndpoint()
   const urls = nodes.map((n) => n.url)
-  const client = await natsClient([urls[2], urls[1], urls[0]])
+  let client: Awaited<ReturnType<typeof natsClient>>
+  try {
+    client = await natsClient([urls[2], urls[1], urls[0]])
+  } catch (e) {
+    await books.close()
+    for (const n of nodes) await n.close()
+    throw e
+  }
   // JetStream needs its meta leader before an R3 stream can be created.
   await until(async () => {
     try {
