@@ -283,8 +283,8 @@ export async function secretsScenario(): Promise<ScenarioResult> {
       try {
         const v = await cli(['validate', '--config', s.configFile], extraEnv)
         // start refuses the same way (one value and one name case: each start costs a process).
-        const st = name === 'CR/LF from an env variable' || name === 'CR/LF in a header name' ? await cli(['start', '--config', s.configFile], extraEnv) : { code: 1 }
-        checks.push({ name: `header injection refused at load: ${name} (validate exit ${v.code}, start exit ${st.code})`, ok: v.code === 1 && st.code === 1 && /header/i.test(v.out), detail: v.out.slice(0, 300) })
+        const st = name === 'CR/LF from an env variable' || name === 'CR/LF in a header name' ? await cli(['start', '--config', s.configFile], extraEnv) : undefined
+        checks.push({ name: `header injection refused at load: ${name} (validate exit ${v.code}${st ? `, start exit ${st.code}` : ''})`, ok: v.code === 1 && (!st || st.code === 1) && /header/i.test(v.out), detail: v.out.slice(0, 300) })
       } finally {
         await s.close()
       }
