@@ -80,6 +80,95 @@ export function reasonOf(err: unknown, signal?: AbortSignal): { error: string; r
 }
 
 /**
+ * One exchange, as the handler undici calls: a single object per attempt (its methods on
+ * the prototype), since closures per request showed as garbage-collector time.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  private status: number | null = null
+  private retryAfter: string | undefined
+  private controller: Dispatcher.DispatchController | undefined
+  private settled = false
+  private chunks: Buffer[] = []
+  private size = 0
+  private readonly started = performance.now()
+
+  constructor(
+    private readonly signal: AbortSignal,
+    private readonly cap: number,
+    private readonly onStart: (() => void) | undefined,
+    private readonly resolve: (r: AttemptResult) => void,
+  ) {}
+
+  /** The signal's listener: settles the attempt and aborts the exchange if it has begun. */
+  handleEvent(): void {
+    this.controller?.abort(this.signal.reason as Error)
+    this.fail(this.signal.reason)
+  }
+
+  onRequestStart(c: Dispatcher.DispatchController): void {
+    this.controller = c
+    if (this.settled) {
+      c.abort(this.signal.reason instanceof Error ? this.signal.reason : new Error('attempt over'))
+      return
+    }
+    this.onStart?.()
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return // an informational answer; the real one follows
+    this.status = statusCode
+    const ra = headers['retry-after']
+    if (ra !== undefined) this.retryAfter = Array.isArray(ra) ? ra[0] : ra
+  }
+
+  onResponseData(c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return
+    if (this.size + chunk.length >= this.cap) {
+      if (this.size < this.cap) this.chunks.push(chunk.subarray(0, this.cap - this.size))
+      this.size = this.cap
+      this.succeed()
+      // A bigger answer than a webhook receiver should send: stop reading it.
+      c.abort(new Error('response excerpt complete'))
+      return
+    }
+    this.chunks.push(chunk)
+    this.size += chunk.length
+  }
+
+  onResponseEnd(): void {
+    this.succeed()
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    this.fail(err)
+  }
+
+  fail(err: unknown): void {
+    if (this.settled) return
+    const { error, refused } = reasonOf(err, this.signal)
+    // A status whose body did not finish in time is still a failed attempt.
+    const r: AttemptResult = { ok: false, status: this.status, error, refused, latencyMs: elapsed(this.started), responseExcerpt: '' }
+    if (this.retryAfter !== undefined) r.retryAfter = this.retryAfter
+    this.settle(r)
+  }
+
+  private succeed(): void {
+    if (this.settled) return
+    const status = this.status
+    const ok = status !== null && status >= 200 && status < 300
+    const r: AttemptResult = { ok, status, error: ok ? null : `status ${status}`, refused: false, latencyMs: elapsed(this.started), responseExcerpt: this.size === 0 ? '' : Buffer.concat(this.chunks, this.size).toString('utf8') }
+    if (this.retryAfter !== undefined) r.retryAfter = this.retryAfter
+    this.settle(r)
+  }
+
+  private settle(r: AttemptResult): void {
+    this.settled = true
+    this.signal.removeEventListener('abort', this)
+    this.resolve(r)
+  }
+}
+
+/**
  * Sends one request; never throws: every failure is an AttemptResult.
  *
  * A handler given straight to `dispatch`, not `dispatcher.request()`: request() wraps the
@@ -91,78 +180,13 @@ export function reasonOf(err: unknown, signal?: AbortSignal): { error: string; r
  */
 export function sendAttempt(req: OutgoingRequest, opts: AttemptOptions): Promise<AttemptResult> {
   const signal = opts.signal ?? AbortSignal.timeout(opts.timeoutMs)
-  const started = performance.now()
-  const cap = Math.max(0, opts.maxResponseBytes)
   return new Promise<AttemptResult>((resolve) => {
-    let status: number | null = null
-    let retryAfter: string | undefined
-    let controller: Dispatcher.DispatchController | undefined
-    let settled = false
-    const chunks: Buffer[] = []
-    let size = 0
-
-    const settle = (result: AttemptResult): void => {
-      settled = true
-      signal.removeEventListener('abort', onAbort)
-      resolve(result)
-    }
-    const fail = (err: unknown): void => {
-      if (settled) return
-      const { error, refused } = reasonOf(err, signal)
-      // A status whose body did not finish in time is still a failed attempt.
-      settle({ ok: false, status, error, refused, ...(retryAfter !== undefined ? { retryAfter } : {}), latencyMs: elapsed(started), responseExcerpt: '' })
-    }
-    const succeed = (): void => {
-      if (settled) return
-      const ok = status !== null && status >= 200 && status < 300
-      settle({ ok, status, error: ok ? null : `status ${status}`, refused: false, ...(retryAfter !== undefined ? { retryAfter } : {}), latencyMs: elapsed(started), responseExcerpt: Buffer.concat(chunks, size).toString('utf8') })
-    }
-    function onAbort(): void {
-      controller?.abort(signal.reason as Error)
-      fail(signal.reason)
-    }
-
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(c) {
-        controller = c
-        if (settled) {
-          c.abort(signal.reason instanceof Error ? signal.reason : new Error('attempt over'))
-          return
-        }
-        opts.onStart?.()
-      },
-      onResponseStart(_c, statusCode, headers) {
-        if (statusCode < 200) return // an informational answer; the real one follows
-        status = statusCode
-        const ra = headers['retry-after']
-        if (ra !== undefined) retryAfter = Array.isArray(ra) ? ra[0] : ra
-      },
-      onResponseData(c, chunk) {
-        if (settled) return
-        if (size + chunk.length >= cap) {
-          if (size < cap) chunks.push(chunk.subarray(0, cap - size))
-          size = cap
-          succeed()
-          // A bigger answer than a webhook receiver should send: stop reading it.
-          c.abort(new Error('response excerpt complete'))
-          return
-        }
-        chunks.push(chunk)
-        size += chunk.length
-      },
-      onResponseEnd() {
-        succeed()
-      },
-      onResponseError(_c, err) {
-        fail(err)
-      },
-    }
-
+    const exchange = new Exchange(signal, Math.max(0, opts.maxResponseBytes), opts.onStart, resolve)
     if (signal.aborted) {
-      fail(signal.reason)
+      exchange.fail(signal.reason)
       return
     }
-    signal.addEventListener('abort', onAbort)
+    signal.addEventListener('abort', exchange)
     try {
       const headers = req.headers['user-agent'] === undefined && req.headers['User-Agent'] === undefined ? { ...req.headers, 'user-agent': USER_AGENT } : req.headers
       const url = new URL(req.url)
@@ -176,10 +200,10 @@ export function sendAttempt(req: OutgoingRequest, opts: AttemptOptions): Promise
           headersTimeout: opts.timeoutMs,
           bodyTimeout: opts.timeoutMs,
         },
-        handler,
+        exchange,
       )
     } catch (err) {
-      fail(err)
+      exchange.fail(err)
     }
   })
 }
