@@ -26,7 +26,7 @@ import { buildSnapshot, ProfileStore, type ProfileSnapshot } from './profile-sto
 import type { CompiledProfile } from './request'
 import { parseRetryAfter, planNextAttempt } from './retry-policy'
 import { route } from './router'
-import { CONSUMERS, STREAMS, ackWaitMs, ensureConsumers, ensureStreams } from './streams'
+import { CONSUMERS, STREAMS, SUBJECTS, ackWaitMs, ensureConsumers, ensureStreams } from './streams'
 import { Slots } from './slots'
 
 export interface DaemonOptions {
@@ -75,6 +75,15 @@ export class DaemonConfigError extends Error {
  * 17 % (npm run bench -- --backlog); 5 minutes is a tenth of that churn.
  */
 const MAX_PARK_MS = 300_000
+/** How long an overflowing profile's event waits on the retry consumer before it is looked at again. */
+const MIN_DEFER_MS = 1000
+const MAX_DEFER_MS = 30_000
+
+/** Deliveries of one profile that may wait in memory for its rate-limit slot (about two seconds' worth). */
+export function overflowThreshold(limits: { perSecond: number; maxConcurrent: number }): number {
+  return Math.max(16, 2 * limits.maxConcurrent, Math.ceil(2 * limits.perSecond))
+}
+
 /** A retry fetched within this much of its time is attempted at once. */
 const EARLY_TOLERANCE_MS = 2
 
@@ -134,7 +143,28 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   }
 
   // ── one attempt, then what follows from it ──────────────────────────────────────────
+  // ── overflow: a profile's queue is long enough ─────────────────────────────────────
+  // Its endpoint hangs at maxConcurrent, or events arrive far above its perSecond. Further
+  // events of that profile wait on the retry consumer (no pending limit, JetStream's store)
+  // instead of in this process: the events consumer's max_ack_pending stays free for the
+  // other tenants, and memory stays flat. Not an attempt: the attempt number is unchanged.
+  async function deferIfOverflowing(m: JsMsg, job: Job): Promise<boolean> {
+    const limiter = deliverer.limiterOf(job.profile)
+    if (!limiter || limiter.waiting < overflowThreshold(limiter.limits)) return false
+    const delayMs = Math.min(MAX_DEFER_MS, Math.max(MIN_DEFER_MS, Math.ceil((limiter.waiting / limiter.limits.perSecond) * 1000)))
+    metrics.deferred.inc()
+    if (m.subject.startsWith(`${SUBJECTS.retryJobs}.`)) {
+      m.nak(delayMs)
+      return true
+    }
+    const parked: Job = { ...job, notBefore: Date.now() + delayMs }
+    await js.publish(jobSubject('retry', job.profile), m.data, { msgID: `${jobMsgId(job)}:deferred`, headers: encodeJob(parked) })
+    m.ack()
+    return true
+  }
+
   async function deliver(m: JsMsg, compiled: CompiledProfile, envelope: CallbackEvent, job: Job): Promise<void> {
+    if (await deferIfOverflowing(m, job)) return
     metrics.inFlight.inc()
     // ack_wait is set above twice the longest timeout, and the deliverer calls onWait while
     // a rate-limit slot is awaited; only an attempt whose timeout comes near ack_wait (a

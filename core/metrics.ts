@@ -11,6 +11,7 @@ export interface DaemonMetrics {
   deliveries: Counter<'channel' | 'event' | 'outcome'>
   attemptDuration: Histogram<string>
   retriesScheduled: Counter<string>
+  deferred: Counter<string>
   deadLetters: Counter<'reason'>
   inFlight: Gauge<string>
   configReloads: Counter<'result'>
@@ -38,6 +39,7 @@ export function createMetrics(plugins: PluginRegistry, options: { defaultMetrics
     deliveries: new Counter({ name: 'callback_router_deliveries_total', help: 'Delivery attempts by outcome (delivered, failed, refused, render_failed).', labelNames: ['channel', 'event', 'outcome'], registers }),
     attemptDuration: new Histogram({ name: 'callback_router_attempt_duration_seconds', help: 'Duration of one delivery attempt.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers }),
     retriesScheduled: new Counter({ name: 'callback_router_retries_scheduled_total', help: 'Retry jobs published after a failed attempt.', registers }),
+    deferred: new Counter({ name: 'callback_router_deliveries_deferred_total', help: 'Deliveries parked on the retry consumer because their profile already had a full queue (hanging endpoint, or arrivals far above its rate limit).', registers }),
     deadLetters: new Counter({ name: 'callback_router_dead_letters_total', help: 'Dead letters written, by reason.', labelNames: ['reason'], registers }),
     inFlight: new Gauge({ name: 'callback_router_in_flight', help: 'Deliveries in flight in this process.', registers }),
     configReloads: new Counter({ name: 'callback_router_config_reloads_total', help: 'Profile reloads by result (success, failure).', labelNames: ['result'], registers }),
