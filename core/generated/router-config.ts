@@ -128,7 +128,7 @@ export interface RouterConfig {
    */
   delivery?: {
     /**
-     * Deliveries in flight per daemon process, across profiles.
+     * Deliveries handled at once per daemon process, across profiles. A delivery waiting for its profile's rate-limit slot gives its place back, so one throttled or hanging profile cannot hold them all; each profile's requests stay within its own maxConcurrent.
      */
     concurrency?: number
     /**
