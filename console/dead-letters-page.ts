@@ -2,32 +2,12 @@
 import { h, clear } from './dom'
 import { api, errorOf } from './api'
 import { confirmDialog, toast } from './ui'
+import type { AttemptRecord as AttemptRow, DeadLetterEntry as DeadLetterRow } from '../core/json-shapes'
+import { DELIVERY, ROUTING } from '../core/errors'
 
-interface DeadLetterRow {
-  id: string
-  eventId: string | null
-  profile: string | null
-  reason: string
-  detail?: string | null
-  at: string
-  attempts: number
-}
 
-interface AttemptRow {
-  eventId: string
-  profile: string
-  cycle: number
-  attempt: number
-  at: string
-  status: number | null
-  error: string | null
-  latencyMs: number
-}
 
-const REASONS = [
-  'invalid_json', 'invalid_envelope', 'unknown_channel', 'unknown_event', 'invalid_payload', 'payload_too_large', 'no_profile', 'profile_not_found',
-  'account_mismatch', 'profile_disabled', 'event_not_subscribed', 'retries_exhausted', 'address_refused', 'render_failed', 'profile_removed',
-]
+const REASONS = [...Object.keys(ROUTING), ...Object.keys(DELIVERY)]
 
 export async function deadLettersPage(main: HTMLElement, params: URLSearchParams): Promise<void> {
   const reason = h('select', { id: 'dl-reason', 'aria-label': 'Reason' }, h('option', { value: '' }, 'Any reason'), REASONS.map((r) => h('option', { value: r }, r)))

@@ -3,16 +3,10 @@
 import { h, clear } from './dom'
 import { api, errorOf, type PublicDiagnostic } from './api'
 import { confirmDialog, toast } from './ui'
+import type { ProfileRow as SharedProfileRow } from '../core/json-shapes'
 
-interface ProfileRow {
-  id: string
-  title: string
-  account: string
-  channel: string
-  events: string[]
-  method: string
-  endpoint: string
-  enabled: boolean
+interface ProfileRow extends SharedProfileRow {
+  /** The file it came from. */
   file: string
 }
 

@@ -8,20 +8,10 @@ import { headers as natsHeaders, type JetStreamClient, type JetStreamManager, ty
 import type { Logger } from 'pino'
 import { STREAMS, SUBJECTS } from './streams'
 import { readStream } from './stream-read'
+import type { AttemptRecord } from './json-shapes'
 
-/** DESIGN's `attempts --json` shape. */
-export interface AttemptRecord {
-  eventId: string
-  profile: string
-  cycle: number
-  /** From 1 within a cycle. */
-  attempt: number
-  /** ISO-8601 UTC. */
-  at: string
-  status: number | null
-  error: string | null
-  latencyMs: number
-}
+export type { AttemptRecord }
+
 
 export function attemptSubject(eventId: string): string {
   return `${SUBJECTS.attempts}.${eventId}`

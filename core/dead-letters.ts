@@ -9,6 +9,9 @@ import { H, encodeJob, encodeSummaries, decodeSummaries, jobMsgId, jobSubject, t
 import { STREAMS, SUBJECTS } from './streams'
 import { readStream } from './stream-read'
 import { readAttempts, type AttemptRecord } from './attempt-log'
+import type { DeadLetterEntry } from './json-shapes'
+
+export type { DeadLetterEntry }
 
 export interface DeadLetterInput {
   reason: DeadLetterReason
@@ -28,16 +31,6 @@ export interface DeadLetterInput {
   msgId: string
 }
 
-/** DESIGN's `dead-letters list --json` shape. */
-export interface DeadLetterEntry {
-  id: string
-  eventId: string | null
-  profile: string | null
-  reason: string
-  detail: string
-  at: string
-  attempts: number
-}
 
 /** Header values cannot hold CR/LF; long details are cut. */
 function headerText(s: string, max = 1000): string {

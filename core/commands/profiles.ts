@@ -2,19 +2,10 @@
 import type { Command } from 'commander'
 import type { LoadedConfig } from '../config'
 import { fail, loadCliConfig } from './context'
+import type { ProfileRow } from '../json-shapes'
 
-/** One row; `--json` prints an array of exactly these. */
-export interface ProfileRow {
-  id: string
-  title: string
-  account: string
-  channel: string
-  /** The events it receives: as written, else every event of its channel (`["*"]`: any event). */
-  events: string[]
-  method: string
-  endpoint: string
-  enabled: boolean
-}
+export type { ProfileRow }
+
 
 /** True when every whitespace-separated word occurs in `title`, ignoring case. */
 export function titleMatches(title: string, search: string | undefined): boolean {
