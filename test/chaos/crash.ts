@@ -3,7 +3,7 @@
 // After each kill the daemon is started again. Nothing may be lost; every duplicate must
 // straddle a kill (the daemon died between sending and acking).
 import { NatsServer } from '../helpers/nats-server'
-import { booksEndpoint, createStack, envelopeMsg, natsClient, now, publishAll, rng, settle, sleep, smsData, smsProfile, streamsReady, summarize, type Check, type Outgoing, type ScenarioResult, type Unit } from './lib'
+import { booksEndpoint, createStack, envelopeMsg, natsClient, now, publishAll, rng, settle, sleep, smsData, smsProfile, streamsReady, summarize, type Check, type Outgoing, type ScenarioResult, type Unit, startedDaemon } from './lib'
 
 export interface CrashOptions {
   events: number
@@ -43,8 +43,7 @@ export async function crashScenario(o: CrashOptions): Promise<ScenarioResult> {
   const kills: Array<{ signalled: number; exited: number }> = []
   const checks: Check[] = []
   try {
-    daemon.start()
-    if (!(await daemon.started())) throw new Error(`daemon did not start:\n${daemon.output.slice(-2000)}`)
+    await startedDaemon(daemon)
     await streamsReady(client.jsm)
 
     const msgs: Outgoing[] = []

@@ -5,7 +5,7 @@
 // scheduled time (upper bounds only with generous slack); each ends delivered or dead.
 import { freePort, NatsServer } from '../helpers/nats-server'
 import { readAttempts } from '../../core/attempt-log'
-import { booksEndpoint, createStack, envelopeMsg, natsClient, publishAll, settle, sleep, smsData, smsProfile, streamsReady, summarize, type Answer, type Books, type Check, type Decision, type Outgoing, type ScenarioResult, type Unit } from './lib'
+import { booksEndpoint, createStack, envelopeMsg, natsClient, publishAll, settle, sleep, smsData, smsProfile, streamsReady, summarize, type Answer, type Books, type Check, type Decision, type Outgoing, type ScenarioResult, type Unit, startedDaemon } from './lib'
 
 /** A measured gap may undershoot its schedule by this much: two processes' clocks and the daemon's 2 ms early tolerance. */
 const CLOCK_TOLERANCE_MS = 5
@@ -64,8 +64,7 @@ export async function endpointFaultsScenario(o: { perFault: number; hugeBodyByte
   const daemon = stack.daemon()
   const checks: Check[] = []
   try {
-    daemon.start()
-    if (!(await daemon.started())) throw new Error(`daemon did not start:\n${daemon.output.slice(-2000)}`)
+    await startedDaemon(daemon)
     await streamsReady(client.jsm)
     const msgs: Outgoing[] = []
     const units: Unit[] = []

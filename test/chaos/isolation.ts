@@ -2,7 +2,7 @@
 // throughput alone, then again while another tenant's endpoint never answers (attempts run
 // to their timeout) and a third tenant's endpoint fails fast with many retries waiting.
 import { NatsServer } from '../helpers/nats-server'
-import { booksEndpoint, createStack, envelopeMsg, natsClient, now, publishAll, settle, smsData, smsProfile, streamsReady, summarize, until, type Check, type Outgoing, type ScenarioResult, type Unit } from './lib'
+import { booksEndpoint, createStack, envelopeMsg, natsClient, now, publishAll, settle, smsData, smsProfile, streamsReady, summarize, until, type Check, type Outgoing, type ScenarioResult, type Unit, startedDaemon } from './lib'
 
 export interface IsolationOptions {
   fast: number
@@ -33,8 +33,7 @@ export async function isolationScenario(o: IsolationOptions): Promise<ScenarioRe
   const d = stack.daemon()
   const checks: Check[] = []
   try {
-    d.start()
-    if (!(await d.started())) throw new Error(`daemon did not start:\n${d.output.slice(-2000)}`)
+    await startedDaemon(d)
     await streamsReady(client.jsm)
     const units: Unit[] = []
     const fastBatch = (tag: string): Outgoing[] =>

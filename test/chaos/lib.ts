@@ -4,21 +4,23 @@
 // found at the endpoint (a 2xx answer under its webhook-id) or in CALLBACK_DEAD, or it is
 // lost. No tap here: the runner (dist/test/chaos/run.js) and the tap tests share it.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { connect, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats'
 import { H } from '../../core/jobs'
 import { STREAMS } from '../../core/streams'
 import { readStream } from '../../core/stream-read'
 import { now, startEndpoint, type Behaviour, type Endpoint, type EndpointOptions, type RecordedRequest } from '../helpers/endpoint'
 import { freePort } from '../helpers/nats-server'
+import { mergeSettings as merge } from '../helpers/daemon-fixture'
+import { cliArgs, ROOT } from '../helpers/cli'
 
 export { now }
 
 /** The project's root, from test/chaos or dist/test/chaos. */
-export const ROOT = resolve(__dirname, __dirname.includes(`${join('dist', 'test')}`) ? '../../..' : '../..')
+export { ROOT }
 
 export interface Check {
   name: string
@@ -76,25 +78,8 @@ export function rng(seed: number): () => number {
 
 // ── the daemon as a child process ─────────────────────────────────────────────────────
 
-function newestMtime(dir: string): number {
-  let newest = 0
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name)
-    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p))
-    else if (e.name.endsWith('.ts') || e.name.endsWith('.json')) newest = Math.max(newest, statSync(p).mtimeMs)
-  }
-  return newest
-}
-
-/** `node dist/core/cli.js` when dist is at least as new as core/ and plugins/, else `node --import tsx core/cli.ts`. */
-export function cliCommand(): string[] {
-  const dist = join(ROOT, 'dist', 'core', 'cli.js')
-  if (existsSync(dist)) {
-    const built = statSync(dist).mtimeMs
-    if (!existsSync(join(ROOT, 'core')) || Math.max(newestMtime(join(ROOT, 'core')), newestMtime(join(ROOT, 'plugins'))) <= built + 1000) return [dist]
-  }
-  return ['--import', 'tsx', join(ROOT, 'core', 'cli.ts')]
-}
+/** `node dist/core/cli.js` when dist is fresh, else `node --import tsx core/cli.ts` (test/helpers/cli.ts). */
+export const cliCommand = cliArgs
 
 /** Peak RSS (VmHWM) of a live process in KiB; 0 when it is gone. */
 export function vmHwmKb(pid: number | undefined): number {
@@ -203,14 +188,6 @@ export interface Stack {
   close(): Promise<void>
 }
 
-function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...a }
-  for (const [k, v] of Object.entries(b)) {
-    const cur = out[k]
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' && !Array.isArray(cur) ? merge(cur as Record<string, unknown>, v as Record<string, unknown>) : v
-  }
-  return out
-}
 
 export async function createStack(o: StackOptions): Promise<Stack> {
   const dir = await mkdtemp(join(tmpdir(), 'cr-chaos-'))
@@ -314,6 +291,12 @@ export async function natsClient(servers: string[]): Promise<{ nc: NatsConnectio
   const nc = await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 200, waitOnFirstConnect: true })
   // No API check at connect: a fresh cluster answers JetStream requests only once it has a meta leader.
   return { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager({ checkAPI: false }) }
+}
+
+/** Starts the daemon process and waits until it answers /readyz; its output tells why when it does not. */
+export async function startedDaemon(d: DaemonProcess): Promise<void> {
+  d.start()
+  if (!(await d.started())) throw new Error(`daemon did not start:\n${d.output.slice(-3000)}`)
 }
 
 /** Waits until the daemon has created CALLBACK_EVENTS (it does so at start). */

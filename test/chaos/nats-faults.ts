@@ -2,7 +2,7 @@
 // store, and a three-node cluster (R3 streams) with one node killed -9 and brought back
 // while two daemons, connected to different nodes, share the work.
 import { NatsServer, startCluster } from '../helpers/nats-server'
-import { booksEndpoint, createStack, envelopeMsg, natsClient, now, publishAll, readyz, settle, sleep, smsData, smsProfile, streamsReady, summarize, until, type Check, type DaemonProcess, type Outgoing, type ScenarioResult, type Unit } from './lib'
+import { booksEndpoint, createStack, envelopeMsg, natsClient, now, publishAll, readyz, settle, sleep, smsData, smsProfile, streamsReady, summarize, until, type Check, type DaemonProcess, type Outgoing, type ScenarioResult, type Unit, startedDaemon } from './lib'
 
 function flow(events: number, prefix: string): { msgs: Outgoing[]; units: Unit[] } {
   const msgs: Outgoing[] = []
@@ -52,8 +52,7 @@ export async function natsRestartScenario(o: { events: number; ratePerSecond: nu
   const daemon = stack.daemon()
   const checks: Check[] = []
   try {
-    daemon.start()
-    if (!(await daemon.started())) throw new Error(`daemon did not start:\n${daemon.output.slice(-2000)}`)
+    await startedDaemon(daemon)
     await streamsReady(client.jsm)
     const { msgs, units } = flow(o.events, 'n')
     const watch = watchReady(stack.statusPort, t0Abs)

@@ -4,12 +4,8 @@
 import { spawn } from 'node:child_process'
 import { compileAllowList, classifyAddress, isAddressAllowed, resolveChecked } from '../../core/network-policy'
 import { NatsServer } from '../helpers/nats-server'
-import { booksEndpoint, cliCommand, createStack, envelopeMsg, natsClient, publishAll, ROOT, settle, smsData, smsProfile, streamsReady, summarize, type Books, type Check, type DaemonProcess, type Outgoing, type ScenarioResult, type Unit } from './lib'
+import { booksEndpoint, cliCommand, createStack, envelopeMsg, natsClient, publishAll, ROOT, settle, smsData, smsProfile, startedDaemon, streamsReady, summarize, type Books, type Check, type Outgoing, type ScenarioResult, type Unit } from './lib'
 
-async function startedDaemon(d: DaemonProcess): Promise<void> {
-  d.start()
-  if (!(await d.started())) throw new Error(`daemon did not start:\n${d.output.slice(-3000)}`)
-}
 
 /** `callback-router <args>` to its end: exit code and everything it printed. */
 export function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string }> {

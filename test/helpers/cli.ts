@@ -3,9 +3,10 @@
 // source through tsx. Starting from dist saves about a second of transpiling per spawn,
 // which adds up to minutes over the suite on a loaded 2-core machine.
 import { readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 
-export const ROOT = join(__dirname, '..', '..')
+/** The repository root, from test/helpers or, compiled, from dist/test/helpers. */
+export const ROOT = resolve(__dirname, __dirname.includes(join('dist', 'test')) ? '../../..' : '../..')
 const DIST_CLI = join(ROOT, 'dist', 'core', 'cli.js')
 const SOURCE_CLI = join(ROOT, 'core', 'cli.ts')
 const SOURCES = ['core', 'plugins', 'schemas'].map((d) => join(ROOT, d))

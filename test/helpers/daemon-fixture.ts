@@ -40,11 +40,12 @@ export function profile(id: string, endpoint: string, fields: Record<string, unk
   return { id, title: `Test profile ${id}`, account: 'acme', channel: 'sms', endpoint, ...fields }
 }
 
-function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+/** Deep merge of settings objects: `b` wins, nested objects merge, arrays are replaced. */
+export function mergeSettings(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...a }
   for (const [k, v] of Object.entries(b)) {
     const cur = out[k]
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' && !Array.isArray(cur) ? merge(cur as Record<string, unknown>, v as Record<string, unknown>) : v
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' && !Array.isArray(cur) ? mergeSettings(cur as Record<string, unknown>, v as Record<string, unknown>) : v
   }
   return out
 }
@@ -55,7 +56,7 @@ export async function createFixture(options: FixtureOptions = {}): Promise<Fixtu
   const profilesDir = join(dir, 'profiles')
   await (await import('node:fs/promises')).mkdir(profilesDir)
   const configFile = join(dir, 'callback-router.json')
-  const settings = merge(
+  const settings = mergeSettings(
     {
       nats: { servers: [nats.url], subjectPrefix: 'callbacks', duplicateWindowSeconds: 120 },
       profilesDir: './profiles',
