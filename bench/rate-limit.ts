@@ -3,7 +3,7 @@
 // Each request takes a slot and gives it back (tryAcquire + release, the deliverer's fast
 // path), and separately through the awaited acquire(); limits are set high enough that
 // nothing waits. Prints the mean cost per request in µs, best of several rounds.
-import { createRateLimiter } from '../core/rate-limit'
+import { createRateLimiter } from '../core/delivery/rate-limit'
 
 const N = 200_000
 const ROUNDS = 7

@@ -1,8 +1,8 @@
 // Micro-benchmark of the hot path: CompiledProfile.render for small profiles.
 // Run: npx tsx bench/render.ts   (or node dist/bench/render.js after a build)
-import { compileProfile, type CompiledProfile } from '../core/request'
-import { PluginRegistry } from '../core/plugin-registry'
-import type { ChannelPlugin } from '../core/plugin'
+import { compileProfile, type CompiledProfile } from '../core/render/compile'
+import { PluginRegistry } from '../core/plugin/registry'
+import type { ChannelPlugin } from '../core/plugin/contract'
 import type { Profile } from '../core/generated/profile'
 import type { CallbackEvent } from '../core/generated/event'
 

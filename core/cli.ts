@@ -2,16 +2,16 @@
 // The `callback-router` command. Each command lives in core/commands/<name>.ts.
 import { Command, CommanderError } from 'commander'
 import { VERSION } from './version'
-import { CliExit, EXIT_USAGE } from './commands/context'
-import * as validate from './commands/validate'
-import * as variables from './commands/variables'
-import * as profiles from './commands/profiles'
-import * as start from './commands/start'
-import * as publish from './commands/publish'
-import * as deadLetters from './commands/dead-letters'
-import * as attempts from './commands/attempts'
-import * as test from './commands/test'
-import * as demoReceiver from './commands/demo-receiver'
+import { CliExit, EXIT_USAGE } from './cli/context'
+import * as validate from './cli/validate'
+import * as variables from './cli/variables'
+import * as profiles from './cli/profiles'
+import * as start from './cli/start'
+import * as publish from './cli/publish'
+import * as deadLetters from './cli/dead-letters'
+import * as attempts from './cli/attempts'
+import * as test from './cli/test'
+import * as demoReceiver from './cli/demo-receiver'
 
 /** Command modules, in the order `--help` lists them. */
 const commands: Array<{ register(program: Command): void }> = [validate, variables, profiles, demoReceiver, start, publish, deadLetters, attempts, test]

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { AuthError, createAuthorizer, parseExpiresIn, type TokenCache } from '../core/auth'
-import { createDispatcher } from '../core/dispatcher'
+import { AuthError, createAuthorizer, parseExpiresIn, type TokenCache } from '../core/delivery/auth'
+import { createDispatcher } from '../core/delivery/dispatcher'
 import type { Oauth2Auth } from '../core/generated/profile'
 import { startEndpoint, type Endpoint, type RecordedRequest } from './helpers/endpoint'
 

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { createFixture } from './helpers/daemon-fixture'
 import { startEndpoint } from './helpers/endpoint'
 import { buildConsoleAssets, openBrowser, signIn } from './helpers/console-browser'
-import { startStatusServer } from '../core/status-server'
+import { startStatusServer } from '../core/daemon/status-server'
 import { mountConsole } from '../core/console/mount'
 
 const TOKEN = 'browser-flow-token-5f1c0a9e'

@@ -2,16 +2,16 @@
 // every method and format, headers, auth, encryption, signing, fast path and fan-out.
 import t from 'tap'
 import { Webhook } from 'standardwebhooks'
-import { PluginRegistry } from '../core/plugin-registry'
+import { PluginRegistry } from '../core/plugin/registry'
 import { builtins } from '../plugins'
-import { sampleData } from '../core/sample-data'
-import { decryptValue } from '../core/encrypt'
-import { STREAMS } from '../core/streams'
+import { sampleData } from '../core/plugin/sample-data'
+import { decryptValue } from '../core/render/encrypt'
+import { STREAMS } from '../core/jetstream/streams'
 import { startEndpoint } from './helpers/endpoint'
 import { createFixture, profile, eventually, runCli } from './helpers/daemon-fixture'
 import { freePort, natsServerBinary } from './helpers/nats-server'
-import { connectNats } from '../core/nats-connection'
-import { loadSettings } from '../core/config'
+import { connectNats } from '../core/jetstream/connection'
+import { loadSettings } from '../core/config/settings'
 import { spawn } from 'node:child_process'
 
 const registry = new PluginRegistry(builtins)

@@ -1,8 +1,8 @@
 import t from 'tap'
 import { createFixture, profile } from './helpers/daemon-fixture'
 import { startEndpoint } from './helpers/endpoint'
-import { CONSUMERS, STREAMS } from '../core/streams'
-import { readAttempts } from '../core/attempt-log'
+import { CONSUMERS, STREAMS } from '../core/jetstream/streams'
+import { readAttempts } from '../core/jetstream/attempt-log'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const data = (id: string) => ({ id, to: '+15550100', status: 'Delivered', description: 'ok' })

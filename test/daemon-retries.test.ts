@@ -2,11 +2,11 @@
 // than scheduled, Retry-After honoured, the attempt number surviving a restart, and the
 // last failure a retries_exhausted dead letter summarising every attempt.
 import t from 'tap'
-import { PluginRegistry } from '../core/plugin-registry'
+import { PluginRegistry } from '../core/plugin/registry'
 import { builtins } from '../plugins'
-import { sampleData } from '../core/sample-data'
-import { readAttempts } from '../core/attempt-log'
-import { listDeadLetters, showDeadLetter } from '../core/dead-letters'
+import { sampleData } from '../core/plugin/sample-data'
+import { readAttempts } from '../core/jetstream/attempt-log'
+import { listDeadLetters, showDeadLetter } from '../core/jetstream/dead-letters'
 import { startEndpoint } from './helpers/endpoint'
 import { createFixture, profile, eventually, sleep } from './helpers/daemon-fixture'
 

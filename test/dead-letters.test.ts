@@ -1,12 +1,12 @@
 // Nothing dropped silently: every reason code of DESIGN becomes exactly one dead letter
 // holding the original bytes, and the CLI lists, shows and replays them (delivered once).
 import t from 'tap'
-import { PluginRegistry } from '../core/plugin-registry'
+import { PluginRegistry } from '../core/plugin/registry'
 import { builtins } from '../plugins'
-import { sampleData } from '../core/sample-data'
+import { sampleData } from '../core/plugin/sample-data'
 import { ROUTING, DELIVERY } from '../core/errors'
-import { STREAMS } from '../core/streams'
-import { listDeadLetters, type DeadLetterEntry } from '../core/dead-letters'
+import { STREAMS } from '../core/jetstream/streams'
+import { listDeadLetters, type DeadLetterEntry } from '../core/jetstream/dead-letters'
 import { startEndpoint } from './helpers/endpoint'
 import { NatsServer } from './helpers/nats-server'
 import { createFixture, profile, eventually, runCli, sleep } from './helpers/daemon-fixture'

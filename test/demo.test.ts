@@ -4,8 +4,8 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Webhook } from 'standardwebhooks'
-import { describeCallback, startDemoReceiver } from '../core/demo-receiver'
-import { answers } from '../core/embedded-nats'
+import { describeCallback, startDemoReceiver } from '../core/cli/demo-server'
+import { answers } from '../core/daemon/embedded-nats'
 import { freePort } from './helpers/nats-server'
 
 const root = join(__dirname, '..')

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parse } from 'yaml'
-import { loadConfig } from '../core/config'
+import { loadConfig } from '../core/config/settings'
 
 const root = join(__dirname, '..')
 const dockerDir = join(root, 'docker')

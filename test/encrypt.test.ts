@@ -1,8 +1,8 @@
 import t from 'tap'
 import { execFileSync } from 'node:child_process'
-import { createEncryptor, decryptValue, encryptParameters, type EncryptionSettings } from '../core/encrypt'
+import { createEncryptor, decryptValue, encryptParameters, type EncryptionSettings } from '../core/render/encrypt'
 import { CallbackRouterError } from '../core/errors'
-import { buildVariables, lookup } from '../core/variables'
+import { buildVariables, lookup } from '../core/render/variables'
 
 const hex = (s: string) => Buffer.from(s, 'hex')
 

@@ -1,8 +1,8 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { Response } from 'undici'
-import { builtinFormatters, formatMultipart, formatUrlencoded, formatJson, randomBoundary } from '../core/formats'
-import type { RenderedFields } from '../core/plugin'
+import { builtinFormatters, formatMultipart, formatUrlencoded, formatJson, randomBoundary } from '../core/render/formats'
+import type { RenderedFields } from '../core/plugin/contract'
 import { nastyString } from './helpers/arbitraries'
 
 const text = (b: Uint8Array) => Buffer.from(b).toString('utf8')

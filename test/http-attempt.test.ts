@@ -1,6 +1,6 @@
 import t from 'tap'
-import { createDispatcher } from '../core/dispatcher'
-import { sendAttempt, USER_AGENT } from '../core/http-attempt'
+import { createDispatcher } from '../core/delivery/dispatcher'
+import { sendAttempt, USER_AGENT } from '../core/delivery/http-attempt'
 import { VERSION } from '../core/version'
 import { startEndpoint, type Endpoint } from './helpers/endpoint'
 

@@ -1,7 +1,7 @@
 // Job headers carry the retry state; they must read back exactly.
 import t from 'tap'
 import { headers } from 'nats'
-import { decodeJob, encodeJob, jobMsgId, jobSubject, encodeSummaries, decodeSummaries, JobHeaderError, H, type Job } from '../core/jobs'
+import { decodeJob, encodeJob, jobMsgId, jobSubject, encodeSummaries, decodeSummaries, JobHeaderError, H, type Job } from '../core/jetstream/jobs'
 
 const job: Job = {
   eventId: 'evt_1',

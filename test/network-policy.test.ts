@@ -1,8 +1,8 @@
 import t from 'tap'
 import { CallbackRouterError } from '../core/errors'
-import { createDispatcher } from '../core/dispatcher'
-import { sendAttempt } from '../core/http-attempt'
-import { classifyAddress, compileAllowList, isAddressAllowed, resolveChecked, type LookupFn } from '../core/network-policy'
+import { createDispatcher } from '../core/delivery/dispatcher'
+import { sendAttempt } from '../core/delivery/http-attempt'
+import { classifyAddress, compileAllowList, isAddressAllowed, resolveChecked, type LookupFn } from '../core/delivery/network-policy'
 import { startEndpoint } from './helpers/endpoint'
 
 // Decision-function tests only: nothing here connects to these addresses.

@@ -2,11 +2,11 @@ import t from 'tap'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { builtins } from '../plugins'
-import { checkPlugin, type EventSpec, type VariableSpec } from '../core/plugin'
-import { createAjv } from '../core/schema'
-import { sampleData, parseVariablePath } from '../core/sample-data'
-import { catalogFromSchema } from '../core/schema-catalog'
-import { PluginRegistry } from '../core/plugin-registry'
+import { checkPlugin, type EventSpec, type VariableSpec } from '../core/plugin/contract'
+import { createAjv } from '../core/config/schema'
+import { sampleData, parseVariablePath } from '../core/plugin/sample-data'
+import { catalogFromSchema } from '../core/plugin/schema-catalog'
+import { PluginRegistry } from '../core/plugin/registry'
 
 const everyEvent = builtins.flatMap((p) => Object.entries(p.events).map(([event, spec]) => ({ channel: p.name, event, spec })))
 

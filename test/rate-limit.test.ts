@@ -1,8 +1,8 @@
 import t from 'tap'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { createDispatcher } from '../core/dispatcher'
-import { sendAttempt } from '../core/http-attempt'
-import { createRateLimiter } from '../core/rate-limit'
+import { createDispatcher } from '../core/delivery/dispatcher'
+import { sendAttempt } from '../core/delivery/http-attempt'
+import { createRateLimiter } from '../core/delivery/rate-limit'
 import { startEndpoint } from './helpers/endpoint'
 
 /** The largest number of times within any half-open window [x, x + windowMs). */

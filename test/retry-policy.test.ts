@@ -1,6 +1,6 @@
 import t from 'tap'
-import { effectiveRetry, parseRetryAfter, planNextAttempt, type Plan } from '../core/retry-policy'
-import type { RetryPolicy } from '../core/plugin'
+import { effectiveRetry, parseRetryAfter, planNextAttempt, type Plan } from '../core/render/retry-policy'
+import type { RetryPolicy } from '../core/plugin/contract'
 
 const sms: RetryPolicy = { maxRetries: 3, intervalSeconds: 10, backoff: 'fixed' }
 const dflt: RetryPolicy = { maxRetries: 4, intervalSeconds: 60, backoff: 'exponential' }

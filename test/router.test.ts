@@ -1,12 +1,12 @@
 // Routing rules of DESIGN "Events on NATS", as a pure function: no NATS involved.
 import t from 'tap'
 import type { Profile } from '../core/generated/profile'
-import { PluginRegistry } from '../core/plugin-registry'
+import { PluginRegistry } from '../core/plugin/registry'
 import { builtins } from '../plugins'
-import { buildSnapshot } from '../core/profile-store'
-import { route, parseSubject, type RouteResult } from '../core/router'
-import { sampleData } from '../core/sample-data'
-import type { CompiledProfile } from '../core/request'
+import { buildSnapshot } from '../core/daemon/profile-store'
+import { route, parseSubject, type RouteResult } from '../core/daemon/route'
+import { sampleData } from '../core/plugin/sample-data'
+import type { CompiledProfile } from '../core/render/compile'
 
 const registry = new PluginRegistry(builtins)
 const sms = sampleData(registry.eventSpec('sms', 'sms-send')!)

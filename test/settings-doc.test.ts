@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadSettings } from '../core/config'
+import { loadSettings } from '../core/config/settings'
 import schema from '../schemas/router-config.schema.json'
 
 const root = join(__dirname, '..')

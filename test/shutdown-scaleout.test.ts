@@ -2,10 +2,10 @@
 // SIGTERM mid-flow finishes in-flight deliveries and exits 0, nothing lost, nothing sent
 // twice; SIGHUP reloads the profiles.
 import t from 'tap'
-import { PluginRegistry } from '../core/plugin-registry'
+import { PluginRegistry } from '../core/plugin/registry'
 import { builtins } from '../plugins'
-import { sampleData } from '../core/sample-data'
-import { STREAMS } from '../core/streams'
+import { sampleData } from '../core/plugin/sample-data'
+import { STREAMS } from '../core/jetstream/streams'
 import { startEndpoint } from './helpers/endpoint'
 import { createFixture, profile, eventually, sleep, spawnCli } from './helpers/daemon-fixture'
 

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { Webhook } from 'standardwebhooks'
-import { createSigner, signHeaders } from '../core/sign'
-import { formatMultipart } from '../core/formats'
+import { createSigner, signHeaders } from '../core/render/sign'
+import { formatMultipart } from '../core/render/formats'
 
 const enc = new TextEncoder()
 

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { Counter, Registry } from 'prom-client'
 import { request as httpRequest, Agent } from 'node:http'
-import { startStatusServer, type Readiness, type StatusServer } from '../core/status-server'
+import { startStatusServer, type Readiness, type StatusServer } from '../core/daemon/status-server'
 import { createFixture } from './helpers/daemon-fixture'
 
 /** A plain status source: readiness the test flips, and a real prom-client registry. */

@@ -1,7 +1,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { CallbackRouterError } from '../core/errors'
-import { compileEndpoint, compileFields, compileHeader, compileJsonBody, compileText, compileUrlencodedString, flattenVariables, textOf } from '../core/template'
+import { compileEndpoint, compileFields, compileHeader, compileJsonBody, compileText, compileUrlencodedString, flattenVariables, textOf } from '../core/render/template'
 import { nastyString } from './helpers/arbitraries'
 
 const vars = {

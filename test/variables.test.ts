@@ -1,6 +1,6 @@
 import t from 'tap'
-import { buildVariables, compilePath, lookup } from '../core/variables'
-import type { ChannelPlugin } from '../core/plugin'
+import { buildVariables, compilePath, lookup } from '../core/render/variables'
+import type { ChannelPlugin } from '../core/plugin/contract'
 import type { CallbackEvent } from '../core/generated/event'
 
 const envelope: CallbackEvent = {

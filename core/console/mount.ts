@@ -3,11 +3,11 @@
 // through a deliverer under the same network policy. `start` mounts the result
 // on the status server under /console when console.enabled is true.
 import type { JetStreamManager, NatsConnection } from 'nats'
-import type { LoadedConfig } from '../config'
-import { createDispatcher } from '../dispatcher'
-import { createDeliverer } from '../deliver'
-import { listDeadLetters, replayDeadLetter, showDeadLetter } from '../dead-letters'
-import { readAttempts } from '../attempt-log'
+import type { LoadedConfig } from '../config/settings'
+import { createDispatcher } from '../delivery/dispatcher'
+import { createDeliverer } from '../delivery/deliver'
+import { listDeadLetters, replayDeadLetter, showDeadLetter } from '../jetstream/dead-letters'
+import { readAttempts } from '../jetstream/attempt-log'
 import { createConsoleHandler, CONSOLE_PREFIX, type ConsoleHandler, type ConsoleDeps } from './handler'
 import { consoleToken } from './auth'
 import { sendTestCallback } from './test-callback'

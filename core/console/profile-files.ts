@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto'
 import { readFile, rename, unlink, writeFile, access } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import type { LoadedConfig, LoadedProfile } from '../config'
-import { checkProfile } from '../profile-check'
+import type { LoadedConfig, LoadedProfile } from '../config/settings'
+import { checkProfile } from '../config/profile-check'
 import { diagnostic, type Diagnostic } from '../diagnostics'
 
 export interface StoreResult {

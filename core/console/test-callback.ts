@@ -4,11 +4,11 @@
 // answered with the verdict the page shows bottom left.
 import type { CallbackEvent } from '../generated/event'
 import type { Profile } from '../generated/profile'
-import type { PluginRegistry } from '../plugin-registry'
-import type { EventSpec } from '../plugin'
-import { compileProfile } from '../request'
-import { sampleData } from '../sample-data'
-import type { Deliverer } from '../deliver'
+import type { PluginRegistry } from '../plugin/registry'
+import type { EventSpec } from '../plugin/contract'
+import { compileProfile } from '../render/compile'
+import { sampleData } from '../plugin/sample-data'
+import type { Deliverer } from '../delivery/deliver'
 
 export interface TestOutcome {
   ok: boolean

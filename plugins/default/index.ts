@@ -1,7 +1,7 @@
 // Default: "no channel selected". Takes any event name on its own subjects, and its
 // profiles may be named by events of any channel; retries back off exponentially.
-import type { ChannelPlugin } from '../../core/plugin'
-import { catalogFromSchema } from '../../core/schema-catalog'
+import type { ChannelPlugin } from '../../core/plugin/contract'
+import { catalogFromSchema } from '../../core/plugin/schema-catalog'
 import anyEvent from './event.schema.json'
 
 const plugin: ChannelPlugin = {

@@ -1,6 +1,6 @@
 // Email: status of submitted emails (the reference page's "Email Send" event).
-import type { ChannelPlugin } from '../../core/plugin'
-import { catalogFromSchema } from '../../core/schema-catalog'
+import type { ChannelPlugin } from '../../core/plugin/contract'
+import { catalogFromSchema } from '../../core/plugin/schema-catalog'
 import emailSend from './email-send.schema.json'
 
 const plugin: ChannelPlugin = {

@@ -1,6 +1,6 @@
 // SMS: delivery reports of submitted messages (the reference page's "SMS Send" event).
-import type { ChannelPlugin } from '../../core/plugin'
-import { catalogFromSchema } from '../../core/schema-catalog'
+import type { ChannelPlugin } from '../../core/plugin/contract'
+import { catalogFromSchema } from '../../core/plugin/schema-catalog'
 import smsSend from './sms-send.schema.json'
 
 const plugin: ChannelPlugin = {

@@ -1,6 +1,6 @@
 // Voice: the outcome of a call (OBD, click-to-call, IVR), sent when it ends.
-import type { ChannelPlugin } from '../../core/plugin'
-import { catalogFromSchema } from '../../core/schema-catalog'
+import type { ChannelPlugin } from '../../core/plugin/contract'
+import { catalogFromSchema } from '../../core/plugin/schema-catalog'
 import voice from './voice.schema.json'
 
 const plugin: ChannelPlugin = {

@@ -1,7 +1,7 @@
 // WhatsApp: message status, incoming messages, WhatsApp Pay, template status and
 // phone-number quality, the five events of the reference page.
-import type { ChannelPlugin, EventSpec } from '../../core/plugin'
-import { catalogFromSchema } from '../../core/schema-catalog'
+import type { ChannelPlugin, EventSpec } from '../../core/plugin/contract'
+import { catalogFromSchema } from '../../core/plugin/schema-catalog'
 import messageStatus from './message_status.schema.json'
 import incomingMessage from './incoming_message.schema.json'
 import paymentStatus from './payment_status.schema.json'

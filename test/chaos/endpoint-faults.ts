@@ -4,7 +4,7 @@
 // follow the retry policy exactly: the attempt count, and no attempt earlier than its
 // scheduled time (upper bounds only with generous slack); each ends delivered or dead.
 import { freePort, NatsServer } from '../helpers/nats-server'
-import { readAttempts } from '../../core/attempt-log'
+import { readAttempts } from '../../core/jetstream/attempt-log'
 import { booksEndpoint, createStack, envelopeMsg, natsClient, publishAll, settle, sleep, smsData, smsProfile, streamsReady, summarize, type Answer, type Books, type Check, type Decision, type Outgoing, type ScenarioResult, type Unit, startedDaemon } from './lib'
 
 /** A measured gap may undershoot its schedule by this much: two processes' clocks and the daemon's 2 ms early tolerance. */

@@ -4,8 +4,8 @@
 // delivery or a dead letter with a known reason, and the neighbours must all arrive.
 import fc from 'fast-check'
 import { isDeadLetterReason } from '../../core/errors'
-import { checkProfile } from '../../core/profile-check'
-import { PluginRegistry } from '../../core/plugin-registry'
+import { checkProfile } from '../../core/config/profile-check'
+import { PluginRegistry } from '../../core/plugin/registry'
 import { builtins } from '../../plugins'
 import { nastyString } from '../helpers/arbitraries'
 import { NatsServer } from '../helpers/nats-server'

@@ -2,7 +2,7 @@
 // of one tenant reaching another tenant's profile, and secrets in logs or CLI output.
 // Only loopback is ever connected to; other ranges are judged by the decision function.
 import { spawn } from 'node:child_process'
-import { compileAllowList, classifyAddress, isAddressAllowed, resolveChecked } from '../../core/network-policy'
+import { compileAllowList, classifyAddress, isAddressAllowed, resolveChecked } from '../../core/delivery/network-policy'
 import { NatsServer } from '../helpers/nats-server'
 import { booksEndpoint, cliCommand, createStack, envelopeMsg, natsClient, publishAll, ROOT, settle, smsData, smsProfile, startedDaemon, streamsReady, summarize, type Books, type Check, type Outgoing, type ScenarioResult, type Unit } from './lib'
 

@@ -1,8 +1,8 @@
 // The console's browser tests against the running daemon: a real nats-server, the daemon,
 // its status server with the console mounted (as `start` does), a recording endpoint and
 // a signed-in browser.
-import type { Daemon } from '../../core/daemon'
-import { startStatusServer } from '../../core/status-server'
+import type { Daemon } from '../../core/daemon/start'
+import { startStatusServer } from '../../core/daemon/status-server'
 import { mountConsole } from '../../core/console/mount'
 import { createFixture, type Fixture } from './daemon-fixture'
 import { startEndpoint, type Endpoint } from './endpoint'

@@ -1,0 +1,95 @@
+// `start`: runs the daemon until SIGTERM/SIGINT; SIGHUP reloads the profiles.
+// `--embedded-nats` runs a local nats-server when nothing answers at the configured URL.
+import type { Command } from 'commander'
+import { loadSettings, resolveConfigFile } from '../config/settings'
+import { DaemonConfigError, startDaemon, type Daemon } from '../daemon/start'
+import { ensureEmbeddedNats, type EmbeddedNats } from '../daemon/embedded-nats'
+import { createLogger } from '../logger'
+import { startStatusServer, type StatusServer } from '../daemon/status-server'
+import { mountConsole, type DaemonConsole } from '../console/mount'
+import { ConsoleConfigError } from '../console/auth'
+import { fail, globalOptions } from './context'
+
+export function register(program: Command): void {
+  program
+    .command('start')
+    .description('run the daemon: events on NATS in, callbacks out (SIGHUP reloads profiles, SIGTERM stops)')
+    .option('--embedded-nats', 'start a local nats-server (JetStream) when none answers at the configured URL')
+    .option('--nats <urls>', 'NATS server URLs, comma-separated (overrides NATS_URL and the settings)')
+    .action(async (opts: { embeddedNats?: boolean; nats?: string }, cmd: Command) => {
+      const configFile = resolveConfigFile(globalOptions(cmd).config)
+      const { settings } = await loadSettings(configFile)
+      const logger = createLogger(settings?.log.level ?? 'info')
+      let natsServers = opts.nats ? opts.nats.split(',').map((s) => s.trim()).filter(Boolean) : undefined
+
+      let embedded: EmbeddedNats | undefined
+      if (opts.embeddedNats && settings) {
+        const { dirname } = await import('node:path')
+        if (natsServers) settings.nats.servers = natsServers as [string, ...string[]]
+        try {
+          embedded = await ensureEmbeddedNats(settings, { baseDir: dirname(configFile), log: (msg) => logger.info(msg) })
+        } catch (e) {
+          return fail((e as Error).message)
+        }
+        natsServers = [embedded.url]
+      }
+
+      let daemon: Daemon
+      try {
+        daemon = await startDaemon({ configFile, natsServers, logger })
+      } catch (e) {
+        await embedded?.stop()
+        if (e instanceof DaemonConfigError) return fail(e.lines.join('\n'))
+        return fail(`cannot start: ${(e as Error).message}`)
+      }
+
+      const loaded = daemon.config()
+      let status: StatusServer | undefined
+      if (loaded.settings.status.enabled) {
+        try {
+          status = await startStatusServer(daemon, { host: loaded.settings.status.host, port: loaded.settings.status.port })
+          logger.info({ url: status.url }, 'status server listening (/healthz, /readyz, /metrics)')
+        } catch (e) {
+          logger.error({ err: e }, 'status server could not start')
+          await daemon.stop()
+          await embedded?.stop()
+          return fail(`status server: ${(e as Error).message}`)
+        }
+      }
+      // The web console (console.enabled) lives on the status server under /console.
+      let webConsole: DaemonConsole | undefined
+      if (loaded.settings.console.enabled && !status) logger.warn('console.enabled needs the status server (status.enabled): the console is not served')
+      if (loaded.settings.console.enabled && status) {
+        try {
+          webConsole = mountConsole(status, daemon, { log: logger })
+          logger.info({ url: `${status.url}/console/` }, 'web console listening')
+        } catch (e) {
+          if (!(e instanceof ConsoleConfigError)) throw e
+          logger.error({ code: e.code }, e.message)
+          await status.close()
+          await daemon.stop()
+          await embedded?.stop()
+          return fail(`console: ${e.message}`)
+        }
+      }
+
+      const shutdown = (signal: string): void => {
+        logger.info({ signal }, 'stopping: no new pulls, finishing in-flight deliveries')
+        void daemon.stop()
+      }
+      const onHup = (): void => {
+        void daemon.reload()
+      }
+      process.on('SIGTERM', shutdown)
+      process.on('SIGINT', shutdown)
+      process.on('SIGHUP', onHup)
+
+      await daemon.closed
+      process.off('SIGTERM', shutdown)
+      process.off('SIGINT', shutdown)
+      process.off('SIGHUP', onHup)
+      await status?.close()
+      await webConsole?.close()
+      await embedded?.stop()
+    })
+}

@@ -1,0 +1,26 @@
+// `validate`: checks settings, every plugin and profile; one problem a line.
+import type { Command } from 'commander'
+import { loadConfig } from '../config/settings'
+import { formatDiagnostic, hasErrors } from '../diagnostics'
+import { fail, globalOptions } from './context'
+
+export function register(program: Command): void {
+  program
+    .command('validate')
+    .description('check the settings, every plugin and every profile; errors as file:/json/pointer: message')
+    .option('--json', 'print the problems as one JSON document')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const config = await loadConfig({ configFile: globalOptions(cmd).config })
+      const { diagnostics } = config
+      if (opts.json) {
+        process.stdout.write(JSON.stringify({ ok: !hasErrors(diagnostics), profiles: config.profiles.length, diagnostics }, null, 2) + '\n')
+        if (hasErrors(diagnostics)) process.exitCode = 1
+        return
+      }
+      for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n')
+      const errors = diagnostics.filter((d) => d.level === 'error').length
+      const warnings = diagnostics.length - errors
+      if (errors) fail(`${errors} error(s), ${warnings} warning(s)`)
+      process.stdout.write(`ok: ${config.profiles.length} profile(s), ${config.registry.names.length} channel(s)${warnings ? `, ${warnings} warning(s)` : ''}\n`)
+    })
+}
