@@ -1,0 +1,99 @@
+// Consuming: the three durable consumers (events, jobs, retries) pull into one pool of
+// delivery slots. A loop waits for a slot (keeping the fetched message alive with
+// working()), hands the message to its handler with a lease on the slot, and never waits
+// for the delivery itself, so one slow endpoint holds one slot, not the loop. A consumer
+// that fails is got again after a second, for as long as the daemon runs.
+import type { ConsumerMessages, JsMsg } from 'nats'
+import { CONSUMERS, STREAMS } from '../jetstream/streams'
+import { sleep, type DaemonContext } from './context'
+import type { Handler } from './handle'
+
+export interface Consumption {
+  /** Per durable consumer: pulling right now. */
+  running: Record<string, boolean>
+  /** Each loop ends when the daemon stops. */
+  loops: Promise<void>[]
+  /** Stops every pull (the loops end once `state.stopping` is set). */
+  stopPulling(): void
+}
+
+export interface ConsumerHandlers {
+  event: Handler
+  job: Handler
+}
+
+export function startConsuming(ctx: DaemonContext, handlers: ConsumerHandlers): Consumption {
+  const running: Record<string, boolean> = { [CONSUMERS.events]: false, [CONSUMERS.jobs]: false, [CONSUMERS.retries]: false }
+  const iterators = new Set<ConsumerMessages>()
+  const loop = (durable: string, stream: string, handler: Handler): Promise<void> => consumeLoop(ctx, { durable, stream, handler, running, iterators })
+  return {
+    running,
+    loops: [loop(CONSUMERS.events, STREAMS.events, handlers.event), loop(CONSUMERS.jobs, STREAMS.jobs, handlers.job), loop(CONSUMERS.retries, STREAMS.jobs, handlers.job)],
+    stopPulling() {
+      for (const it of iterators) it.stop()
+    },
+  }
+}
+
+interface LoopSpec {
+  durable: string
+  stream: string
+  handler: Handler
+  running: Record<string, boolean>
+  iterators: Set<ConsumerMessages>
+}
+
+async function consumeLoop(ctx: DaemonContext, spec: LoopSpec): Promise<void> {
+  const { durable } = spec
+  const state = ctx.state
+  while (!state.stopping) {
+    let iter: ConsumerMessages | undefined
+    try {
+      const consumer = await ctx.js.consumers.get(spec.stream, durable)
+      iter = await consumer.consume({ max_messages: Math.max(8, Math.min(256, ctx.settings.delivery.concurrency)) })
+      spec.iterators.add(iter)
+      spec.running[durable] = true
+      for await (const m of iter) {
+        // Stopping: leave the message unacknowledged; JetStream hands it to another
+        // daemon after ack_wait. (A nak here was measured to get the message delivered
+        // twice by nats-server 2.9 when another daemon pulls at the same time.)
+        if (state.stopping) continue
+        if (!ctx.slots.tryAcquire()) await ctx.slots.acquire(() => m.working(), Math.max(1000, state.ackWaitMs / 3))
+        if (state.stopping) {
+          ctx.slots.release()
+          continue
+        }
+        dispatch(ctx, durable, m, spec.handler)
+      }
+    } catch (e) {
+      if (!state.stopping) ctx.logger.error({ err: e, consumer: durable }, 'consumer stopped; restarting')
+    } finally {
+      spec.running[durable] = false
+      if (iter) spec.iterators.delete(iter)
+    }
+    if (!state.stopping) await sleep(1000)
+  }
+}
+
+/** Runs the handler on a message holding a slot; the lease gives the slot back once. */
+function dispatch(ctx: DaemonContext, durable: string, m: JsMsg, handler: Handler): void {
+  let held = true
+  const lease = (): void => {
+    if (!held) return
+    held = false
+    ctx.leases.delete(m)
+    ctx.slots.release()
+  }
+  ctx.leases.set(m, lease)
+  handler(m)
+    .catch((e: unknown) => {
+      // NATS refused a publish (or is away): the message comes back; nothing is lost.
+      ctx.logger.error({ err: e, consumer: durable, subject: m.subject }, 'handling failed; the message will be redelivered')
+      try {
+        m.nak(1000)
+      } catch {
+        // The connection is gone; ack_wait brings the message back.
+      }
+    })
+    .finally(lease)
+}

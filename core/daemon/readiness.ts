@@ -1,0 +1,58 @@
+// Readiness and the gauges that watch NATS: the connection's status (for /readyz) and,
+// every 5 s, each consumer's pending count (for /metrics).
+import { CONSUMERS, STREAMS } from '../jetstream/streams'
+import type { DaemonContext } from './context'
+
+export interface ReadyState {
+  ready: boolean
+  checks: Record<string, boolean>
+}
+
+export interface Readiness {
+  /** For /readyz: connected to NATS, consumers pulling, profiles loaded, not stopping. */
+  ready(): ReadyState
+  /** Stops the gauges' timer. */
+  close(): void
+}
+
+const PENDING_EVERY_MS = 5000
+
+export function watchReadiness(ctx: DaemonContext, running: Record<string, boolean>): Readiness {
+  const { nc, logger } = ctx
+  let connected = true
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') {
+        connected = false
+        logger.warn({ server: s.data }, 'NATS disconnected; reconnecting')
+      } else if (s.type === 'reconnect') {
+        connected = true
+        logger.info({ server: s.data }, 'NATS reconnected')
+      }
+    }
+  })().catch(() => undefined)
+
+  const pendingTimer = setInterval(() => void updatePending(ctx).catch(() => undefined), PENDING_EVERY_MS)
+  pendingTimer.unref()
+
+  return {
+    ready() {
+      const checks = {
+        nats: connected && !nc.isClosed(),
+        consumers: Object.values(running).every(Boolean),
+        profiles: true,
+        accepting: !ctx.state.stopping,
+      }
+      return { ready: Object.values(checks).every(Boolean), checks }
+    },
+    close: () => clearInterval(pendingTimer),
+  }
+}
+
+async function updatePending(ctx: DaemonContext): Promise<void> {
+  for (const [stream, durable] of [[STREAMS.events, CONSUMERS.events], [STREAMS.jobs, CONSUMERS.jobs], [STREAMS.jobs, CONSUMERS.retries]] as const) {
+    const info = await ctx.jsm.consumers.info(stream, durable)
+    ctx.metrics.consumerPending.set({ consumer: durable }, info.num_pending)
+    if (durable === CONSUMERS.retries) ctx.metrics.retriesWaiting.set(info.num_pending + info.num_ack_pending)
+  }
+}
