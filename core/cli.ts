@@ -12,9 +12,10 @@ import * as deadLetters from './cli/dead-letters'
 import * as attempts from './cli/attempts'
 import * as test from './cli/test'
 import * as demoReceiver from './cli/demo-receiver'
+import * as plugin from './cli/plugin'
 
 /** Command modules, in the order `--help` lists them. */
-const commands: Array<{ register(program: Command): void }> = [validate, variables, profiles, demoReceiver, start, publish, deadLetters, attempts, test]
+const commands: Array<{ register(program: Command): void }> = [validate, variables, profiles, demoReceiver, start, publish, deadLetters, attempts, test, plugin]
 
 export function buildProgram(): Command {
   const program = new Command()

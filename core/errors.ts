@@ -71,14 +71,34 @@ export const DELIVERY = catalogue({
   profile_removed: 'profile "%s" was removed or disabled while a retry waited',
 })
 
+/** The publisher client (callback-router/client): refused before anything reaches NATS. */
+export const PUBLISH = catalogue({
+  PUBLISH_UNKNOWN_CHANNEL: 'unknown channel "%s" (known: %s)',
+  PUBLISH_UNKNOWN_EVENT: 'channel "%s" has no event "%s" (events: %s)',
+  PUBLISH_INVALID_ID: 'id "%s" must match ^[A-Za-z0-9_-]{1,128}$ (it is the idempotency key and the Nats-Msg-Id)',
+  PUBLISH_INVALID_ENVELOPE: 'the envelope is invalid at %s: %s',
+  PUBLISH_INVALID_PAYLOAD: 'data does not match the %s payload schema at %s: %s',
+  PUBLISH_TOO_LARGE: 'the event is %s bytes, above the limit of %s',
+})
+
+/** The plugin kit (`plugin new`, `plugin check`). */
+export const PLUGIN_KIT = catalogue({
+  PLUGIN_NAME_INVALID: 'plugin name "%s" cannot be a subject token: use [a-z0-9_-]+',
+  PLUGIN_NAME_TAKEN: '"%s" is a built-in channel: choose another name',
+  PLUGIN_DIR_NOT_EMPTY: '%s exists and is not empty',
+  PLUGIN_NOT_CONFORMING: 'plugin %s fails %s conformance check(s)',
+})
+
 export type ConfigCode = keyof typeof CONFIG
 export type RoutingCode = keyof typeof ROUTING
 export type DeliveryCode = keyof typeof DELIVERY
 /** The dead-letter reason codes of DESIGN. */
 export type DeadLetterReason = RoutingCode | DeliveryCode
-export type ErrorCode = ConfigCode | RoutingCode | DeliveryCode
+export type PublishCode = keyof typeof PUBLISH
+export type PluginKitCode = keyof typeof PLUGIN_KIT
+export type ErrorCode = ConfigCode | RoutingCode | DeliveryCode | PublishCode | PluginKitCode
 
-const ALL: Record<string, ErrorSpec> = { ...CONFIG, ...ROUTING, ...DELIVERY }
+const ALL: Record<string, ErrorSpec> = { ...CONFIG, ...ROUTING, ...DELIVERY, ...PUBLISH, ...PLUGIN_KIT }
 
 /** Fills the %s placeholders of a code's message in order. */
 export function formatMessage(code: ErrorCode, ...args: unknown[]): string {
