@@ -2,7 +2,7 @@
 # Installs what callback-router needs on a fresh Debian/Ubuntu machine, then its npm packages.
 # Safe to run again: it installs only what is missing. `--test` adds what the test suite
 # needs besides (Debian's chromium for the console's browser tests, docker-compose to check
-# docker/compose.yml).
+# docker/compose.yml, redis-server for the benchmark's BullMQ peer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +12,8 @@ if [ "${1:-}" = "--test" ]; then
   [ -x /usr/bin/chromium ] || need_apt+=(chromium)
   # Checks docker/compose.yml (`docker-compose config`) without a Docker engine.
   command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || need_apt+=(docker-compose)
+  # npm run bench starts its own redis-server (free port, no persistence) for the peer P.
+  command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need_apt+=(redis-server)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

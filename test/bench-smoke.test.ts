@@ -1,5 +1,5 @@
-// A tiny run of `npm run bench` (bench/run.ts): every figure the benchmark reports is
-// produced and saved. No thresholds: the machine is shared and noisy; the figures
+// A tiny run of `npm run bench` (bench/run.ts), two rounds: every figure the benchmark
+// reports is produced and saved. No thresholds: the machine is shared and noisy; the figures
 // themselves are read from the full run (docs/performance.md).
 import t from 'tap'
 import { execFile } from 'node:child_process'
@@ -12,14 +12,16 @@ import { promisify } from 'node:util'
 const run = promisify(execFile)
 const root = join(__dirname, '..')
 const entry = join(root, 'dist', 'bench', 'run.js')
+// Two rounds of nine drains, each a process start: minutes when the machine is busy.
+t.setTimeout(600_000)
 
-t.test('a small benchmark run reports A, B, every C variant, latency, CPU, RSS and ratios', async (t) => {
+t.test('a small benchmark run reports A, B, P, every C variant, two daemons, latency, CPU, RSS and ratios', async (t) => {
   // npm test builds first; a lone `npx tap` run builds here.
   if (!existsSync(entry) || !existsSync(join(root, 'dist', 'core', 'cli.js'))) await run('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root })
   const dir = await mkdtemp(join(tmpdir(), 'cr-bench-smoke-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   const out = join(dir, 'result.json')
-  const { stdout } = await run(process.execPath, [entry, '--events', '300', '--latency-seconds', '1', '--rate', '200', '--out', out], { cwd: root, timeout: 240_000 })
+  const { stdout } = await run(process.execPath, [entry, '--events', '300', '--rounds', '2', '--latency-seconds', '1', '--rate', '200', '--out', out], { cwd: root, timeout: 540_000 })
   t.match(stdout, /A raw undici POST loop/)
   t.match(stdout, /C\/B \(json\)/)
 
@@ -43,4 +45,25 @@ t.test('a small benchmark run reports A, B, every C variant, latency, CPU, RSS a
   const ratios = r.ratios as Record<string, { cOverA: number; cOverB: number }>
   t.ok(positive(ratios.json.cOverA) && positive(ratios.json.cOverB), 'C/A and C/B')
   t.ok(r.targets.cOverB_json && r.targets.p99AddedMs && r.targets.rssMb, 'targets evaluated')
+
+  // The peer P (BullMQ on the bench's own redis-server) and C with two daemons.
+  t.match(stdout, /P BullMQ \+ Redis worker/)
+  t.match(stdout, /C\/P \(json\)/)
+  t.ok(positive(r.P.perSecond), 'P: events per second')
+  t.ok(typeof r.P.cpuSecondsPer10k === 'number' && typeof r.P.redisCpuSecondsPer10k === 'number', 'P: CPU per 10k of the worker and of redis-server')
+  t.ok(positive(r.P.rssMb), 'P: RSS')
+  t.equal(r.P.acked, true, 'P: every job done')
+  const pLatency = r.P.latency as Record<string, number>
+  t.ok(pLatency.n > 0 && pLatency.p99Ms >= pLatency.p50Ms, 'P: latency percentiles')
+  const two = r.C.twoDaemons as Record<string, unknown>
+  t.ok(positive(two.perSecond), 'C two daemons: per second')
+  t.ok(typeof two.cpuSecondsPer10k === 'number' && positive(two.rssMb), 'C two daemons: CPU per 10k of both daemons, RSS')
+  t.equal(two.acked, true, 'C two daemons: every event acknowledged')
+  t.ok(positive(r.twoDaemonsOverOne), 'two daemons over one')
+  for (const v of ['json', 'get', 'urlencoded', 'encrypted', 'fanout', 'twoDaemons']) t.ok(positive(ratios[v].cOverA) && positive(ratios[v].cOverB) && positive((ratios[v] as Record<string, number>).cOverP), `C/A, C/B, C/P for ${v}`)
+  const rounds = r.rounds as unknown as Array<{ order: string[]; runs: Record<string, unknown> }>
+  t.equal(rounds.length, 2, 'two rounds')
+  t.same(rounds[1].order, [...rounds[0].order.slice(1), rounds[0].order[0]], 'the second round runs the kinds in rotated order')
+  t.same(Object.keys(rounds[0].runs).sort(), ['A', 'B', 'P', 'encrypted', 'fanout', 'get', 'json', 'twoDaemons', 'urlencoded'], 'every kind in every round')
+  for (const k of ['cOverB_encrypted', 'cOverB_fanout', 'cOverP_json', 'daemonCpuPer10k_vs_B']) t.ok(r.targets[k], `target ${k} evaluated`)
 })
