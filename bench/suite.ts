@@ -222,7 +222,12 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
     await warmUp(w)
     const { rounds, best } = await runRounds(w)
 
-    const bLatency = await latencyOf(w, async () => track(forkScript('load', ['naive', nats.url, `${ep.url}/naive`, String(o.concurrency)])), jsSend(w.js, NAIVE_SUBJECT, 'bench-json'), 'naivelat')
+    const startNaive = async (): Promise<ChildProcess> => {
+      const proc = track(forkScript('load', ['naive', nats.url, `${ep.url}/naive`, String(o.concurrency)]))
+      await ready(proc, 'the naive forwarder')
+      return proc
+    }
+    const bLatency = await latencyOf(w, startNaive, jsSend(w.js, NAIVE_SUBJECT, 'bench-json'), 'naivelat')
     o.log(`B latency at ${o.rate}/s:  p50 ${bLatency.p50Ms} ms, p99 ${bLatency.p99Ms} ms, max ${bLatency.maxMs} ms`)
     const pLatency = await latencyOf(w, () => startPeer(w), peerSend(queue, 'bench-json'), 'peerlat')
     o.log(`P latency at ${o.rate}/s:  p50 ${pLatency.p50Ms} ms, p99 ${pLatency.p99Ms} ms, max ${pLatency.maxMs} ms`)
