@@ -1,6 +1,7 @@
 // Problems found in configuration, reported as `<file>:<json pointer>: <message>`.
 import { relative } from 'node:path'
 import { formatMessage, type ConfigCode } from './errors'
+import { redact } from './redact'
 
 export interface Diagnostic {
   level: 'error' | 'warning'
@@ -12,8 +13,9 @@ export interface Diagnostic {
   message: string
 }
 
+/** A diagnostic; its message never holds an `${env:…}` value (it may quote what was written). */
 export function diagnostic(level: Diagnostic['level'], code: ConfigCode, file: string, pointer: string, args: unknown[] = []): Diagnostic {
-  return { level, code, file, pointer, message: formatMessage(code, ...args) }
+  return { level, code, file, pointer, message: redact(formatMessage(code, ...args)) }
 }
 
 /** `file:/pointer: message`, or `file:/pointer: warning: message`; paths relative to `cwd`. */

@@ -1,5 +1,6 @@
 // Every error a user can meet, by area, with a stable code. Tests assert on codes,
 // never on message text; `validate`, logs, dead letters and the console share them.
+import { redact } from './redact'
 
 export interface ErrorSpec {
   readonly message: string
@@ -111,7 +112,8 @@ export class CallbackRouterError extends Error {
   readonly code: ErrorCode
   readonly where: string | undefined
   constructor(code: ErrorCode, args: unknown[] = [], where?: string) {
-    super(formatMessage(code, ...args))
+    // The message may quote a value of the profile: an `${env:…}` value shows as its reference.
+    super(redact(formatMessage(code, ...args)))
     this.code = code
     this.where = where
     this.name = 'CallbackRouterError'

@@ -12,6 +12,7 @@ import type { EventSpec } from '../plugin/contract'
 import type { PluginRegistry } from '../plugin/registry'
 import { compileProfile, type OutgoingRequest } from '../render/compile'
 import { sampleData } from '../plugin/sample-data'
+import { redact } from '../redact'
 import { EXIT_FAILURE, EXIT_USAGE, fail, loadCliConfig, readDataOption } from './context'
 
 interface TestOptions {
@@ -102,7 +103,8 @@ export function formatResult(r: DeliveryAttempt, printed: ReturnType<typeof mask
   }
   if (r.status !== null) {
     lines.push(`Response: ${r.status} in ${r.latencyMs.toFixed(1)} ms`)
-    if (r.responseExcerpt !== '') lines.push(...r.responseExcerpt.slice(0, 1024).split('\n').map((l) => `  ${l}`))
+    // The receiver may echo a header: its reply shows `${env:…}` values as their references.
+    if (r.responseExcerpt !== '') lines.push(...redact(r.responseExcerpt).slice(0, 1024).split('\n').map((l) => `  ${l}`))
   } else {
     lines.push(`No response (${r.error}) after ${r.latencyMs.toFixed(1)} ms`)
   }

@@ -1,5 +1,6 @@
 // `${env:NAME}` references in config values, and the `hex:` / `base64:` byte prefixes.
 import { CallbackRouterError } from '../errors'
+import { secrets as processSecrets, type SecretRegistry } from '../redact'
 import { escapePointer } from './schema'
 
 const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g
@@ -12,9 +13,11 @@ export interface MissingEnv {
 /**
  * Returns a deep copy of `value` with every `${env:NAME}` in its strings replaced
  * from `env`. Missing variables are reported with the JSON pointer of the string
- * that names them (and expand to '').
+ * that names them (and expand to ''). Every expanded value is recorded in `registry`
+ * (the process's by default), so that whatever shows text later writes it back as its
+ * reference.
  */
-export function expandEnv<T>(value: T, env: NodeJS.ProcessEnv = process.env, missing: MissingEnv[] = [], pointer = ''): T {
+export function expandEnv<T>(value: T, env: NodeJS.ProcessEnv = process.env, missing: MissingEnv[] = [], pointer = '', registry: SecretRegistry = processSecrets): T {
   if (typeof value === 'string') {
     return value.replace(ENV_REF, (_, name: string) => {
       const v = env[name]
@@ -22,21 +25,26 @@ export function expandEnv<T>(value: T, env: NodeJS.ProcessEnv = process.env, mis
         missing.push({ name, pointer })
         return ''
       }
+      registry.record(name, v)
       return v
     }) as T
   }
-  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, missing, `${pointer}/${i}`)) as T
+  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, missing, `${pointer}/${i}`, registry)) as T
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) out[k] = expandEnv(v, env, missing, `${pointer}/${escapePointer(k)}`)
+    for (const [k, v] of Object.entries(value)) out[k] = expandEnv(v, env, missing, `${pointer}/${escapePointer(k)}`, registry)
     return out as T
   }
   return value
 }
 
-/** True when the string holds an `${env:…}` reference (its value is a secret worth masking). */
-export function hasEnvRef(value: string): boolean {
-  return value.includes('${env:')
+/**
+ * One cause, one message: a value whose variable is missing expanded to '', so every other
+ * complaint at its pointer (or inside it, or a `oneOf` branch's "must be array" beside it)
+ * is about that empty text, not a second problem. True when `pointer` is such a place.
+ */
+export function coveredByMissing(pointer: string, missing: readonly MissingEnv[]): boolean {
+  return missing.some((m) => pointer === m.pointer || pointer.startsWith(`${m.pointer}/`))
 }
 
 /**
@@ -57,4 +65,39 @@ export function decodeBytes(value: string, what = 'the value'): Buffer {
     return Buffer.from(b64, 'base64')
   }
   return Buffer.from(value, 'utf8')
+}
+
+/** What `schemaErrorsOfMissing` reads of an ajv error. */
+export interface SchemaErrorLike {
+  instancePath: string
+  schemaPath: string
+  keyword: string
+}
+
+/**
+ * The schema errors that only restate a missing variable: complaints about the empty text
+ * at (or inside) its pointer, and every error of a `oneOf`/`anyOf` one of whose branches
+ * failed on that text alone (the string-or-list secret: "must be array", "must be string").
+ * A `type` error at the pointer stays: a string where a number belongs is wrong whatever
+ * the variable holds.
+ */
+export function schemaErrorsOfMissing<E extends SchemaErrorLike>(errors: readonly E[], missing: readonly MissingEnv[]): Set<E> {
+  const out = new Set<E>()
+  if (missing.length === 0) return out
+  const emptyText = (e: E): boolean => e.keyword !== 'type' && coveredByMissing(e.instancePath, missing)
+  for (const e of errors) if (emptyText(e)) out.add(e)
+  for (const group of errors) {
+    if (group.keyword !== 'oneOf' && group.keyword !== 'anyOf') continue
+    const prefix = `${group.schemaPath}/`
+    const branches = new Map<string, E[]>()
+    for (const e of errors) {
+      if (e === group || !e.schemaPath.startsWith(prefix) || !e.instancePath.startsWith(group.instancePath)) continue
+      const branch = e.schemaPath.slice(prefix.length).split('/')[0]
+      branches.set(branch, [...(branches.get(branch) ?? []), e])
+    }
+    if (![...branches.values()].some((list) => list.every(emptyText))) continue
+    out.add(group)
+    for (const list of branches.values()) for (const e of list) out.add(e)
+  }
+  return out
 }

@@ -4,7 +4,7 @@ import type { Profile } from '../generated/profile'
 import type { PluginRegistry } from '../plugin/registry'
 import type { VariableIndex } from '../plugin/catalog'
 import { validateProfile, describeAjvError, ajvErrorPointer, escapePointer } from './schema'
-import { expandEnv, decodeBytes, type MissingEnv } from './env'
+import { expandEnv, decodeBytes, coveredByMissing, schemaErrorsOfMissing, type MissingEnv } from './env'
 import { diagnostic, type Diagnostic } from '../diagnostics'
 import { findPlaceholders } from '../render/placeholders'
 import { CallbackRouterError, type ConfigCode } from '../errors'
@@ -49,9 +49,12 @@ export function checkProfile(raw: unknown, file: string, registry: PluginRegistr
 
   if (!validateProfile(expanded)) {
     let structural = false
-    for (const e of validateProfile.errors ?? []) {
+    const errors = validateProfile.errors ?? []
+    const ofMissing = schemaErrorsOfMissing(errors, missing)
+    for (const e of errors) {
       // oneOf over auth/secret repeats each branch's errors; the branch errors say more.
-      if (e.keyword === 'oneOf') continue
+      // A missing variable was reported once above: its empty text is no second problem.
+      if (e.keyword === 'oneOf' || ofMissing.has(e)) continue
       if (e.instancePath === '/title') err('CONFIG_TITLE_INVALID', '/title')
       else {
         structural = true
@@ -59,14 +62,14 @@ export function checkProfile(raw: unknown, file: string, registry: PluginRegistr
       }
     }
     // A bad title leaves the shape intact: the other checks still run and report.
-    if (structural) return { diagnostics: dedupe(out) }
+    if (structural) return { diagnostics: dedupe(out, missing) }
   }
   // The schema passed, or failed only on the title, which leaves the shape intact.
   const p = withDefaults(expanded as Profile)
   const plugin = registry.get(p.channel)
   if (!plugin) {
     err('CONFIG_UNKNOWN_CHANNEL', '/channel', p.channel, registry.names.join(', '))
-    return { diagnostics: out }
+    return { diagnostics: dedupe(out, missing) }
   }
 
   // Events
@@ -153,7 +156,7 @@ export function checkProfile(raw: unknown, file: string, registry: PluginRegistr
     })
   }
 
-  const diagnostics = dedupe(out)
+  const diagnostics = dedupe(out, missing)
   return { profile: diagnostics.some((d) => d.level === 'error') ? undefined : p, diagnostics }
 }
 
@@ -244,9 +247,11 @@ function tryDecode(value: string, what: string, onError: (args: unknown[]) => vo
   }
 }
 
-function dedupe(ds: Diagnostic[]): Diagnostic[] {
+/** Each diagnostic once, and none but CONFIG_ENV_MISSING where a missing variable left empty text. */
+function dedupe(ds: Diagnostic[], missing: readonly MissingEnv[]): Diagnostic[] {
   const seen = new Set<string>()
   return ds.filter((d) => {
+    if (d.code !== 'CONFIG_ENV_MISSING' && coveredByMissing(d.pointer, missing)) return false
     const k = `${d.level}|${d.code}|${d.pointer}|${d.message}`
     if (seen.has(k)) return false
     seen.add(k)

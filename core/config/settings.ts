@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path'
 import type { Profile } from '../generated/profile'
 import type { RouterConfig } from '../generated/router-config'
 import { validateRouterConfig, describeAjvError, ajvErrorPointer } from './schema'
-import { expandEnv, type MissingEnv } from './env'
+import { expandEnv, schemaErrorsOfMissing, type MissingEnv } from './env'
 import { diagnostic, type Diagnostic } from '../diagnostics'
 import { PluginRegistry, loadExternalPlugins } from '../plugin/registry'
 import { checkProfile } from './profile-check'
@@ -65,7 +65,11 @@ export async function loadSettings(settingsFile: string, env: NodeJS.ProcessEnv 
   const expanded = expandEnv(raw, env, missing) as Record<string, unknown>
   for (const m of missing) diagnostics.push(diagnostic('error', 'CONFIG_ENV_MISSING', settingsFile, m.pointer, [m.name]))
   if (!validateRouterConfig(expanded)) {
-    for (const e of validateRouterConfig.errors ?? []) {
+    const errors = validateRouterConfig.errors ?? []
+    // A missing variable is one error at its pointer, not also the schema's view of ''.
+    const ofMissing = schemaErrorsOfMissing(errors, missing)
+    for (const e of errors) {
+      if (ofMissing.has(e)) continue
       diagnostics.push(diagnostic('error', 'CONFIG_SCHEMA', settingsFile, ajvErrorPointer(e), [describeAjvError(e)]))
     }
     return { diagnostics }

@@ -9,6 +9,7 @@ import type { EventSpec } from '../plugin/contract'
 import { compileProfile } from '../render/compile'
 import { sampleData } from '../plugin/sample-data'
 import type { Deliverer } from '../delivery/deliver'
+import { redact } from '../redact'
 
 export interface TestOutcome {
   ok: boolean
@@ -58,7 +59,12 @@ export interface TestSenderOptions {
   defaultTimeoutMs?: number
 }
 
-/** Renders and sends one attempt through the deliverer; a delivery failure is an outcome, not a throw. */
+/**
+ * Renders and sends one attempt through the deliverer; a delivery failure is an outcome, not
+ * a throw. The answer goes to a browser: the URL, the error and the receiver's reply (which
+ * may echo a header) show each `${env:…}` value as its reference, so that a profile written
+ * in the form cannot read the daemon's environment back.
+ */
 export async function sendTestCallback(profile: Profile, registry: PluginRegistry, options: TestSenderOptions): Promise<TestOutcome> {
   const compiled = compileProfile(profile, registry, { defaultTimeoutMs: options.defaultTimeoutMs })
   const { envelope, event, channel } = sampleEvent(profile, registry)
@@ -66,10 +72,10 @@ export async function sendTestCallback(profile: Profile, registry: PluginRegistr
   return {
     ok: result.ok,
     status: result.status,
-    error: result.error,
+    error: result.error === null ? null : redact(result.error),
     latencyMs: result.latencyMs,
     event,
-    request: { method: result.request?.method ?? profile.method ?? 'POST', url: result.request?.url ?? profile.endpoint },
-    responseExcerpt: result.responseExcerpt,
+    request: { method: result.request?.method ?? profile.method ?? 'POST', url: redact(result.request?.url ?? profile.endpoint) },
+    responseExcerpt: redact(result.responseExcerpt),
   }
 }

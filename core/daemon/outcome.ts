@@ -10,7 +10,7 @@ import type { Profile } from '../generated/profile'
 import { parseRetryAfter, planNextAttempt } from '../render/retry-policy'
 
 /** What an attempt reports that the decision reads. */
-export type AttemptOutcomeResult = Pick<DeliveryAttempt, 'ok' | 'outcome' | 'status' | 'error' | 'latencyMs'> & {
+export type AttemptOutcomeResult = Pick<DeliveryAttempt, 'ok' | 'outcome' | 'status' | 'error' | 'latencyMs' | 'refusedTarget'> & {
   /** Retry-After as received (a string), or already in seconds. */
   retryAfter?: string | number
 }
@@ -74,7 +74,7 @@ export function decideOutcome(input: OutcomeInput): Outcome {
   const { result, job, profile, now } = input
   if (result.ok) return { kind: 'ack' }
   const attempts = [...job.attempts, input.summary]
-  if (result.outcome === 'refused') return { kind: 'dead', reason: 'address_refused', detail: formatMessage('address_refused', result.error ?? profile.profile.endpoint), attempts }
+  if (result.outcome === 'refused') return { kind: 'dead', reason: 'address_refused', detail: formatMessage('address_refused', result.refusedTarget ?? result.error ?? profile.profile.endpoint), attempts }
   if (result.outcome === 'render_failed') return { kind: 'dead', reason: 'render_failed', detail: formatMessage('render_failed', result.error ?? ''), attempts }
   const status = result.status ?? null
   const retryAfter = status !== null && RETRY_AFTER_STATUSES.has(status) ? retryAfterSeconds(result.retryAfter, now) : undefined

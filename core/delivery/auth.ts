@@ -30,6 +30,8 @@ export class AuthError extends Error {
     readonly reason: string,
     /** The network policy refused the token URL: not retried. */
     readonly refused: boolean,
+    /** What the policy refused (host, and address when resolved), when it did. */
+    readonly target?: string,
   ) {
     super(reason)
     this.name = 'AuthError'
@@ -101,13 +103,17 @@ function cacheKey(auth: Oauth2Auth): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex')
 }
 
-function oauth2Authorizer(auth: Oauth2Auth, deps: AuthDeps): Authorizer {
-  const cache = deps.cache ?? sharedCache
-  const key = cacheKey(auth)
-  const now = deps.now ?? (() => performance.now())
-  const cap = deps.maxTokenResponseBytes ?? 64 * 1024
-  const tokenPath = auth.tokenPath ?? 'access_token'
+/** The token request of one oauth2 config, built once: it never changes between fetches. */
+interface TokenRequest {
+  url: URL
+  headers: Record<string, string>
+  body: string
+  tokenPath: string
+  cap: number
+  now: () => number
+}
 
+function tokenRequest(auth: Oauth2Auth, deps: AuthDeps): TokenRequest {
   const form = new URLSearchParams({ grant_type: 'client_credentials' })
   const headers: Record<string, string> = {
     ...Object.fromEntries(Object.entries(auth.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
@@ -122,67 +128,102 @@ function oauth2Authorizer(auth: Oauth2Auth, deps: AuthDeps): Authorizer {
     form.set('client_secret', auth.clientSecret)
   }
   if (auth.scope !== undefined) form.set('scope', auth.scope)
-  const body = form.toString()
-  const url = new URL(auth.tokenUrl)
+  return {
+    url: new URL(auth.tokenUrl),
+    headers,
+    body: form.toString(),
+    tokenPath: auth.tokenPath ?? 'access_token',
+    cap: deps.maxTokenResponseBytes ?? 64 * 1024,
+    now: deps.now ?? (() => performance.now()),
+  }
+}
 
-  async function fetchToken(signal: AbortSignal): Promise<CachedToken> {
-    let res: Dispatcher.ResponseData
-    try {
-      res = await deps.dispatcher.request({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers, body, signal })
-    } catch (err) {
-      const r = reasonOf(err, signal)
-      throw new AuthError(`token ${r.error}`, r.refused)
-    }
-    let text: string
-    try {
-      const chunks: Buffer[] = []
-      let size = 0
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        size += chunk.length
-        if (size > cap) {
-          res.body.destroy()
-          throw new AuthError('token response too large', false)
-        }
-        chunks.push(chunk)
+/** Reads the token response up to the cap, as text. */
+async function readCapped(res: Dispatcher.ResponseData, cap: number, signal: AbortSignal): Promise<string> {
+  try {
+    const chunks: Buffer[] = []
+    let size = 0
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      size += chunk.length
+      if (size > cap) {
+        res.body.destroy()
+        throw new AuthError('token response too large', false)
       }
-      text = Buffer.concat(chunks).toString('utf8')
-    } catch (err) {
-      if (err instanceof AuthError) throw err
-      throw new AuthError(`token ${reasonOf(err, signal).error}`, false)
+      chunks.push(chunk)
     }
-    if (res.statusCode < 200 || res.statusCode > 299) throw new AuthError(`token status ${res.statusCode}`, false)
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      throw new AuthError('token response is not JSON', false)
-    }
-    const token = at(json, tokenPath)
-    if (typeof token !== 'string' || token === '') throw new AuthError(`no token at ${tokenPath} in the token response`, false)
-    const expiresIn = parseExpiresIn(at(json, 'expires_in'))
-    // Renew a little early (10 %, at most 30 s) so a token does not expire in flight.
-    const lifetimeMs = expiresIn === undefined ? Infinity : expiresIn * 1000 - Math.min(30_000, expiresIn * 100)
-    return { header: `Bearer ${token}`, expiresAt: now() + lifetimeMs }
+    return Buffer.concat(chunks).toString('utf8')
+  } catch (err) {
+    if (err instanceof AuthError) throw err
+    throw new AuthError(`token ${reasonOf(err, signal).error}`, false)
   }
+}
 
-  function raceSignal<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-    if (signal.aborted) return Promise.reject(new AuthError('token timeout', false))
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = (): void => reject(new AuthError('token timeout', false))
-      signal.addEventListener('abort', onAbort, { once: true })
-      p.then(
-        (v) => {
-          signal.removeEventListener('abort', onAbort)
-          resolve(v)
-        },
-        (e: unknown) => {
-          signal.removeEventListener('abort', onAbort)
-          reject(e)
-        },
-      )
-    })
+async function fetchToken(req: TokenRequest, dispatcher: Dispatcher, signal: AbortSignal): Promise<CachedToken> {
+  let res: Dispatcher.ResponseData
+  try {
+    res = await dispatcher.request({ origin: req.url.origin, path: `${req.url.pathname}${req.url.search}`, method: 'POST', headers: req.headers, body: req.body, signal })
+  } catch (err) {
+    const r = reasonOf(err, signal)
+    throw new AuthError(`token ${r.error}`, r.refused, r.target)
   }
+  const text = await readCapped(res, req.cap, signal)
+  if (res.statusCode < 200 || res.statusCode > 299) throw new AuthError(`token status ${res.statusCode}`, false)
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    throw new AuthError('token response is not JSON', false)
+  }
+  const token = at(json, req.tokenPath)
+  if (typeof token !== 'string' || token === '') throw new AuthError(`no token at ${req.tokenPath} in the token response`, false)
+  const expiresIn = parseExpiresIn(at(json, 'expires_in'))
+  // Renew a little early (10 %, at most 30 s) so a token does not expire in flight.
+  const lifetimeMs = expiresIn === undefined ? Infinity : expiresIn * 1000 - Math.min(30_000, expiresIn * 100)
+  return { header: `Bearer ${token}`, expiresAt: req.now() + lifetimeMs }
+}
 
+/** `p`, or a 'token timeout' as soon as the attempt's signal fires (the shared fetch goes on for the others). */
+function raceSignal<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new AuthError('token timeout', false))
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new AuthError('token timeout', false))
+    signal.addEventListener('abort', onAbort, { once: true })
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(v)
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(e)
+      },
+    )
+  })
+}
+
+/** The entry's token fetch, started by the first attempt that needs it and shared by the rest. */
+function pendingToken(entry: CacheEntry, fetch: () => Promise<CachedToken>): Promise<CachedToken> {
+  if (entry.pending !== undefined) return entry.pending
+  const fetching = fetch()
+  entry.pending = fetching
+  fetching.then(
+    (token) => {
+      if (entry.pending === fetching) {
+        entry.token = token
+        entry.pending = undefined
+      }
+    },
+    () => {
+      if (entry.pending === fetching) entry.pending = undefined
+    },
+  )
+  return fetching
+}
+
+function oauth2Authorizer(auth: Oauth2Auth, deps: AuthDeps): Authorizer {
+  const cache = deps.cache ?? sharedCache
+  const key = cacheKey(auth)
+  const req = tokenRequest(auth, deps)
   return {
     async authorize(signal: AbortSignal): Promise<Record<string, string>> {
       let entry = cache.get(key)
@@ -190,26 +231,11 @@ function oauth2Authorizer(auth: Oauth2Auth, deps: AuthDeps): Authorizer {
         entry = {}
         cache.set(key, entry)
       }
-      if (entry.token !== undefined && entry.token.expiresAt > now()) return { authorization: entry.token.header }
-      let pending = entry.pending
-      if (pending === undefined) {
-        const e = entry
-        const fetching = fetchToken(signal)
-        pending = fetching
-        e.pending = fetching
-        fetching.then(
-          (token) => {
-            if (e.pending === fetching) {
-              e.token = token
-              e.pending = undefined
-            }
-          },
-          () => {
-            if (e.pending === fetching) e.pending = undefined
-          },
-        )
-      }
-      const token = await raceSignal(pending, signal)
+      if (entry.token !== undefined && entry.token.expiresAt > req.now()) return { authorization: entry.token.header }
+      const token = await raceSignal(
+        pendingToken(entry, () => fetchToken(req, deps.dispatcher, signal)),
+        signal,
+      )
       return { authorization: token.header }
     },
     invalidate(refused?: string): void {

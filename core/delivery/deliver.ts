@@ -9,6 +9,7 @@
 import type { Dispatcher } from 'undici'
 import { createAuthorizer, AuthError, type Authorizer } from './auth'
 import { CallbackRouterError } from '../errors'
+import { redact, secrets } from '../redact'
 import type { CallbackEvent } from '../generated/event'
 import type { Profile } from '../generated/profile'
 import { sendAttempt, USER_AGENT, type AttemptResult } from './http-attempt'
@@ -58,108 +59,150 @@ function limitsOf(profile: Profile, defaults: DelivererDeps['defaultRateLimit'])
   }
 }
 
-export function createDeliverer(deps: DelivererDeps): Deliverer {
-  const limiters = new Map<string, { key: string; limiter: RateLimiter }>()
-  const authorizers = new Map<string, { key: string; authorizer: Authorizer | undefined }>()
+/** Limiters and authorizers per profile id, each replaced when its part of the profile changes. */
+class PerProfile {
+  private readonly limiters = new Map<string, { key: string; limiter: RateLimiter }>()
+  private readonly authorizers = new Map<string, { key: string; authorizer: Authorizer | undefined }>()
 
-  function limiterFor(profile: Profile): RateLimiter {
-    const limits = limitsOf(profile, deps.defaultRateLimit)
+  constructor(private readonly deps: DelivererDeps) {}
+
+  limiterFor(profile: Profile): RateLimiter {
+    const limits = limitsOf(profile, this.deps.defaultRateLimit)
     const key = `${limits.perSecond}/${limits.maxConcurrent}`
-    const held = limiters.get(profile.id)
+    const held = this.limiters.get(profile.id)
     if (held !== undefined && held.key === key) return held.limiter
     // A changed rateLimit gets a fresh limiter; requests in flight on the old one finish there.
     const limiter = createRateLimiter(limits)
-    limiters.set(profile.id, { key, limiter })
+    this.limiters.set(profile.id, { key, limiter })
     return limiter
   }
 
-  function authorizerFor(profile: Profile): Authorizer | undefined {
+  authorizerFor(profile: Profile): Authorizer | undefined {
     if (profile.auth === undefined) {
-      authorizers.delete(profile.id)
+      this.authorizers.delete(profile.id)
       return undefined
     }
     const key = JSON.stringify(profile.auth)
-    const held = authorizers.get(profile.id)
+    const held = this.authorizers.get(profile.id)
     if (held !== undefined && held.key === key) return held.authorizer
-    const authorizer = createAuthorizer(profile.auth, { dispatcher: deps.dispatcher })
-    authorizers.set(profile.id, { key, authorizer })
+    const authorizer = createAuthorizer(profile.auth, { dispatcher: this.deps.dispatcher })
+    this.authorizers.set(profile.id, { key, authorizer })
     return authorizer
   }
 
-  async function slot(limiter: RateLimiter, hooks: DeliverHooks | undefined): Promise<Release> {
-    return limiter.tryAcquire() ?? (await limiter.acquire(hooks?.onWait))
+  forget(profileId: string): void {
+    this.limiters.delete(profileId)
+    this.authorizers.delete(profileId)
+  }
+
+  limiterOf(profileId: string): RateLimiter | undefined {
+    return this.limiters.get(profileId)?.limiter
+  }
+}
+
+async function slot(limiter: RateLimiter, hooks: DeliverHooks | undefined): Promise<Release> {
+  return limiter.tryAcquire() ?? (await limiter.acquire(hooks?.onWait))
+}
+
+/**
+ * The attempt as it leaves the deliverer for the attempt log, dead letters, the console and
+ * the CLI: its error and refused target hold no `${env:…}` value (an undici message naming
+ * a host, a render error quoting a header).
+ */
+function leaving(a: DeliveryAttempt): DeliveryAttempt {
+  if (secrets.empty) return a
+  if (a.error !== null) a.error = redact(a.error)
+  if (a.refusedTarget !== undefined) a.refusedTarget = redact(a.refusedTarget)
+  return a
+}
+
+function renderFailure(err: unknown, latencyMs: number): DeliveryAttempt {
+  const message = err instanceof Error ? err.message : String(err)
+  return { outcome: 'render_failed', ok: false, status: null, error: err instanceof CallbackRouterError ? `${err.code}: ${message}` : message, refused: false, latencyMs, responseExcerpt: '' }
+}
+
+function authFailure(err: AuthError, latencyMs: number, request: OutgoingRequest): DeliveryAttempt {
+  const out: DeliveryAttempt = { outcome: err.refused ? 'refused' : 'failed', ok: false, status: null, error: err.reason, refused: err.refused, latencyMs, responseExcerpt: '', request }
+  if (err.target !== undefined) out.refusedTarget = err.target
+  return out
+}
+
+/**
+ * One deadline for the whole attempt. With auth it spans the token fetch, the request and a
+ * resend after 401: a controller whose timer is cleared when the attempt ends
+ * (AbortSignal.timeout would keep its timer and signal alive for the full timeout after
+ * every attempt: 15,000 at 3,000/s and 5 s). Without auth the attempt is one exchange, and
+ * sendAttempt's own timer of timeoutMs is that deadline (no signal and listener to set up:
+ * ~3 % of the daemon's CPU in the bench profile).
+ */
+function deadline(timeoutMs: number): { signal: AbortSignal; timer: NodeJS.Timeout } {
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timeoutMs)
+  return { signal: controller.signal, timer }
+}
+
+interface Sent {
+  request: OutgoingRequest
+  result: AttemptResult
+}
+
+export function createDeliverer(deps: DelivererDeps): Deliverer {
+  const perProfile = new PerProfile(deps)
+
+  async function attempt(compiled: CompiledProfile, envelope: CallbackEvent, ctx: { event: string; channel: string }, hooks?: DeliverHooks): Promise<DeliveryAttempt> {
+    const profile = compiled.profile
+    const limiter = perProfile.limiterFor(profile)
+    let release = await slot(limiter, hooks)
+    const started = performance.now()
+    const elapsed = (): number => Math.round((performance.now() - started) * 100) / 100
+    let timer: NodeJS.Timeout | undefined
+    try {
+      let rendered: OutgoingRequest
+      try {
+        rendered = compiled.render(envelope, { event: ctx.event, channel: ctx.channel, timestamp: Math.floor(Date.now() / 1000) })
+      } catch (err) {
+        return leaving(renderFailure(err, elapsed()))
+      }
+      const authorizer = perProfile.authorizerFor(profile)
+      let signal: AbortSignal | undefined
+      if (authorizer !== undefined) ({ signal, timer } = deadline(compiled.timeoutMs))
+      const opts = { dispatcher: deps.dispatcher, timeoutMs: compiled.timeoutMs, maxResponseBytes: deps.maxResponseBytes, signal }
+
+      const send = async (): Promise<Sent> => {
+        const auth = authorizer !== undefined && signal !== undefined ? await authorizer.authorize(signal) : {}
+        const request: OutgoingRequest = { ...rendered, headers: { ...rendered.headers, ...auth, 'user-agent': USER_AGENT } }
+        const result = await sendAttempt(request, { ...opts, onStart: release.started })
+        return { request, result }
+      }
+
+      let sent: Sent
+      try {
+        sent = await send()
+        if (sent.result.status === 401 && authorizer !== undefined && profile.auth?.type === 'oauth2') {
+          // The token may have been revoked early: fetch a new one once, resend once, in
+          // the same budget. The resend is a new request start, so it takes a new slot.
+          authorizer.invalidate(sent.request.headers.authorization)
+          release()
+          release = await slot(limiter, hooks)
+          sent = await send()
+        }
+      } catch (err) {
+        if (err instanceof AuthError) return leaving(authFailure(err, elapsed(), rendered))
+        throw err
+      }
+      const { request, result } = sent
+      const outcome: DeliveryOutcome = result.ok ? 'delivered' : result.refused ? 'refused' : 'failed'
+      const out: DeliveryAttempt = { ...result, latencyMs: elapsed(), outcome, request }
+      return result.ok ? out : leaving(out)
+    } finally {
+      if (timer !== undefined) clearTimeout(timer)
+      release()
+    }
   }
 
   return {
-    async attempt(compiled, envelope, ctx, hooks): Promise<DeliveryAttempt> {
-      const profile = compiled.profile
-      const limiter = limiterFor(profile)
-      let release = await slot(limiter, hooks)
-      const started = performance.now()
-      const elapsed = (): number => Math.round((performance.now() - started) * 100) / 100
-      let timer: NodeJS.Timeout | undefined
-      try {
-        let rendered: OutgoingRequest
-        try {
-          rendered = compiled.render(envelope, { event: ctx.event, channel: ctx.channel, timestamp: Math.floor(Date.now() / 1000) })
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err)
-          return { outcome: 'render_failed', ok: false, status: null, error: err instanceof CallbackRouterError ? `${err.code}: ${message}` : message, refused: false, latencyMs: elapsed(), responseExcerpt: '' }
-        }
-
-        // One deadline for the whole attempt. With auth it spans the token fetch, the request
-        // and a resend after 401: a controller whose timer is cleared when the attempt ends
-        // (AbortSignal.timeout would keep its timer and signal alive for the full timeout
-        // after every attempt: 15,000 at 3,000/s and 5 s). Without auth the attempt is one
-        // exchange, and sendAttempt's own timer of timeoutMs is that deadline (no signal and
-        // listener to set up: ~3 % of the daemon's CPU in the bench profile).
-        const authorizer = authorizerFor(profile)
-        let signal: AbortSignal | undefined
-        if (authorizer !== undefined) {
-          const deadline = new AbortController()
-          timer = setTimeout(() => deadline.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), compiled.timeoutMs)
-          signal = deadline.signal
-        }
-        const opts = { dispatcher: deps.dispatcher, timeoutMs: compiled.timeoutMs, maxResponseBytes: deps.maxResponseBytes, signal }
-
-        const send = async (): Promise<{ request: OutgoingRequest; result: AttemptResult }> => {
-          const auth = authorizer !== undefined && signal !== undefined ? await authorizer.authorize(signal) : {}
-          const request: OutgoingRequest = { ...rendered, headers: { ...rendered.headers, ...auth, 'user-agent': USER_AGENT } }
-          const result = await sendAttempt(request, { ...opts, onStart: release.started })
-          return { request, result }
-        }
-
-        let sent: { request: OutgoingRequest; result: AttemptResult }
-        try {
-          sent = await send()
-          if (sent.result.status === 401 && authorizer !== undefined && profile.auth?.type === 'oauth2') {
-            // The token may have been revoked early: fetch a new one once, resend once, in
-            // the same budget. The resend is a new request start, so it takes a new slot.
-            authorizer.invalidate(sent.request.headers.authorization)
-            release()
-            release = await slot(limiter, hooks)
-            sent = await send()
-          }
-        } catch (err) {
-          if (err instanceof AuthError) {
-            return { outcome: err.refused ? 'refused' : 'failed', ok: false, status: null, error: err.reason, refused: err.refused, latencyMs: elapsed(), responseExcerpt: '', request: rendered }
-          }
-          throw err
-        }
-        const { request, result } = sent
-        const outcome: DeliveryOutcome = result.ok ? 'delivered' : result.refused ? 'refused' : 'failed'
-        return { ...result, latencyMs: elapsed(), outcome, request }
-      } finally {
-        if (timer !== undefined) clearTimeout(timer)
-        release()
-      }
-    },
-    forget(profileId: string): void {
-      limiters.delete(profileId)
-      authorizers.delete(profileId)
-    },
-    limiterOf(profileId: string): RateLimiter | undefined {
-      return limiters.get(profileId)?.limiter
-    },
+    attempt,
+    forget: (profileId) => perProfile.forget(profileId),
+    limiterOf: (profileId) => perProfile.limiterOf(profileId),
   }
 }

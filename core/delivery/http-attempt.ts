@@ -18,6 +18,11 @@ export interface AttemptResult {
   error: string | null
   /** The network policy refused the address: not retried. */
   refused: boolean
+  /**
+   * What the policy refused: the host, and the address it resolved to (`hooks.example
+   * (10.0.0.1)`), for the dead letter; a value from `${env:…}` shows as its reference.
+   */
+  refusedTarget?: string
   /** The Retry-After header as received, if any. */
   retryAfter?: string
   latencyMs: number
@@ -43,8 +48,9 @@ export interface AttemptOptions {
 }
 
 /** The short reason of a transport failure, as written to the attempt log. */
-export function reasonOf(err: unknown, signal?: AbortSignal): { error: string; refused: boolean } {
-  if (err instanceof CallbackRouterError && err.code === 'address_refused') return { error: 'address_refused', refused: true }
+export function reasonOf(err: unknown, signal?: AbortSignal): { error: string; refused: boolean; target?: string } {
+  // The refusal's `where` is what was refused; its message already went through redaction.
+  if (err instanceof CallbackRouterError && err.code === 'address_refused') return { error: 'address_refused', refused: true, target: err.where }
   if (signal?.aborted) return { error: 'timeout', refused: false }
   const e = err as { code?: string; name?: string; message?: string; errors?: { code?: string }[]; cause?: unknown }
   const code = e?.code ?? e?.errors?.[0]?.code
@@ -155,9 +161,10 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   fail(err: unknown): void {
     if (this.settled) return
-    const { error, refused } = this.timedOut ? { error: 'timeout', refused: false } : reasonOf(err, this.signal)
+    const { error, refused, target } = this.timedOut ? { error: 'timeout', refused: false, target: undefined } : reasonOf(err, this.signal)
     // A status whose body did not finish in time is still a failed attempt.
     const r: AttemptResult = { ok: false, status: this.status, error, refused, latencyMs: elapsed(this.started), responseExcerpt: '' }
+    if (target !== undefined) r.refusedTarget = target
     if (this.retryAfter !== undefined) r.retryAfter = this.retryAfter
     this.settle(r)
   }

@@ -9,6 +9,7 @@ import { lookup as dnsLookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
 import { buildConnector } from 'undici'
 import { CallbackRouterError } from '../errors'
+import { redact } from '../redact'
 
 export type AddressClass =
   | 'public'
@@ -245,10 +246,14 @@ export type LookupFn = (hostname: string) => Promise<ResolvedAddress[]>
 
 export const systemLookup: LookupFn = (hostname) => dnsLookup(hostname, { all: true, verbatim: true })
 
-/** The refusal: a CallbackRouterError `address_refused` (not retried). */
+/**
+ * The refusal: a CallbackRouterError `address_refused` (not retried), whose `where` names
+ * what was refused for the dead letter. A host that came from `${env:…}` is written as its
+ * reference there too: operators need the host, never the secret.
+ */
 export function refusal(hostname: string, address?: string): CallbackRouterError {
   const what = address !== undefined && address !== hostname ? `${hostname} (${address})` : hostname
-  return new CallbackRouterError('address_refused', [what], hostname)
+  return new CallbackRouterError('address_refused', [what], redact(what))
 }
 
 /**
