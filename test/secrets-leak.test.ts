@@ -201,8 +201,12 @@ t.test('dead letters, attempt records, the reload-refused log and the debug log 
   t.notMatch(byProfile.get('literal-refused')?.detail, /refused address_refused/)
   noLeak(t, JSON.stringify(dead), 'the dead letters as read from the stream')
 
-  const records = []
-  for (const [id] of events) records.push(...(await readAttempts(fx.js, fx.jsm, id)))
+  // The attempt log is published in batches: wait until every event's record is there.
+  const records = await eventually(async () => {
+    const all = []
+    for (const [id] of events) all.push(...(await readAttempts(fx.js, fx.jsm, id)))
+    return new Set(all.map((r) => r.eventId)).size === events.length ? all : undefined
+  }, 30_000)
   t.ok(records.length >= events.length, 'every event has its attempt record')
   noLeak(t, JSON.stringify(records), 'the attempt records')
 
