@@ -4,20 +4,12 @@ import { CallbackRouterError } from '../errors'
 import { formEncode, wellFormed } from './formats'
 import { PLACEHOLDER_NAME, parseTemplate } from './placeholders'
 import type { RenderedFields } from '../plugin/contract'
-import { compilePath, type Variables } from './variables'
+import { compilePath, textOf, type Variables } from './variables'
+import { compileDotSegmentGuard } from './dot-segments'
 
 export type TextTemplate = (vars: Variables) => string
 
-/**
- * A value as text: strings as they are; numbers and booleans as their JSON text; objects
- * and arrays as compact JSON; absent (and null) as the empty string.
- */
-export function textOf(value: unknown): string {
-  if (typeof value === 'string') return value
-  if (value === undefined || value === null) return ''
-  if (typeof value === 'object') return JSON.stringify(value)
-  return String(value)
-}
+export { textOf }
 
 const identity = (s: string): string => s
 
@@ -49,9 +41,18 @@ export function compileText(template: string, encode: (s: string) => string = id
   }
 }
 
-/** Endpoint templates: values URL-encoded (a value stays one path segment or one query value). */
+/**
+ * Endpoint templates: values URL-encoded (a value stays one path segment or one query
+ * value), and a path segment that event data makes `.` or `..` fails the render.
+ */
 export function compileEndpoint(template: string): TextTemplate {
-  return compileText(template, (s) => encodeURIComponent(wellFormed(s)))
+  const render = compileText(template, (s) => encodeURIComponent(wellFormed(s)))
+  const guard = compileDotSegmentGuard(template)
+  if (guard === undefined) return render
+  return (vars) => {
+    guard(vars)
+    return render(vars)
+  }
 }
 
 /** What Node and undici accept in a header value: HTAB, visible ASCII, space, obs-text. */

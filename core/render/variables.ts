@@ -7,6 +7,17 @@ import type { ChannelPlugin } from '../plugin/contract'
 /** The root object names are looked up in: data fields, derived fields, `_event`. */
 export type Variables = Readonly<Record<string, unknown>>
 
+/**
+ * A value as text: strings as they are; numbers and booleans as their JSON text; objects
+ * and arrays as compact JSON; absent (and null) as the empty string.
+ */
+export function textOf(value: unknown): string {
+  if (typeof value === 'string') return value
+  if (value === undefined || value === null) return ''
+  if (typeof value === 'object') return JSON.stringify(value)
+  return String(value)
+}
+
 export interface VariablesContext {
   /** The channel the event was published on. */
   channel: string
