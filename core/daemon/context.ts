@@ -10,6 +10,7 @@ import type { Slots } from '../delivery/slots'
 import type { AckBatch } from '../jetstream/ack-batch'
 import type { AttemptLog } from '../jetstream/attempt-log'
 import type { Logger } from '../logger'
+import type { Tracing } from '../tracing'
 import type { DaemonMetrics } from './metrics'
 import type { ProfileStore } from './profile-store'
 
@@ -35,6 +36,8 @@ export interface DaemonContext {
   slots: Slots
   /** Gives a message's delivery slot back early (while it waits for its rate limit) or when its handler ends. */
   leases: Map<JsMsg, () => void>
+  /** Spans of events and attempts; TRACING_OFF unless an OTLP endpoint is configured. */
+  tracing: Tracing
   /** Largest accepted event in bytes (server max_payload less the dead letter's headroom). */
   maxEventBytes: number
   state: DaemonState

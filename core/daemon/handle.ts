@@ -12,6 +12,7 @@ import type { DaemonContext } from './context'
 import { attemptSummary, decideOutcome } from './outcome'
 import { deferIfOverflowing, parkUntilDue } from './park'
 import { route } from './route'
+import { serverAddressOf } from './trace-attrs'
 
 export type Handler = (m: JsMsg) => Promise<void>
 
@@ -52,16 +53,20 @@ export async function deliver(ctx: DaemonContext, m: JsMsg, compiled: CompiledPr
   const ackWait = ctx.state.ackWaitMs
   const keepAlive = compiled.timeoutMs * 2 > ackWait ? setInterval(() => m.working(), Math.max(1000, ackWait / 3)) : undefined
   const startedAt = Date.now()
+  const span = ctx.tracing.enabled
+    ? ctx.tracing.attempt(job.trace, { profile: job.profile, channel: job.channel, event: job.event, attempt: job.attempt, method: compiled.profile.method ?? 'POST', serverAddress: serverAddressOf(compiled) })
+    : undefined
   let result
   try {
     // Waiting for the profile's own rate-limit slot gives the process-wide slot back:
     // a profile at its maxConcurrent (a hanging endpoint) must not hold every slot and
     // stall the other tenants' events queued behind it.
-    result = await ctx.deliverer.attempt(compiled, envelope, { event: job.event, channel: job.channel }, { onWait: () => { ctx.leases.get(m)?.(); m.working() } })
+    result = await ctx.deliverer.attempt(compiled, envelope, { event: job.event, channel: job.channel }, { onWait: () => { ctx.leases.get(m)?.(); m.working() }, headers: span?.headers })
   } finally {
     if (keepAlive) clearInterval(keepAlive)
     metrics.inFlight.dec()
   }
+  span?.end({ status: result?.status ?? null, error: result === undefined ? 'internal error' : result.ok ? null : (result.error ?? result.outcome) })
   const finishedAt = Date.now()
   const summary = attemptSummary(job.attempt, result, startedAt)
   ctx.attemptLog.record({ eventId: job.eventId, profile: job.profile, cycle: job.cycle, ...summary })
@@ -90,7 +95,26 @@ export async function deliver(ctx: DaemonContext, m: JsMsg, compiled: CompiledPr
 /** An event from CALLBACK_EVENTS: routed, then delivered (one profile) or fanned out as jobs. */
 export function eventHandler(ctx: DaemonContext): Handler {
   const prefix = ctx.settings.nats.subjectPrefix
+  const handle = routeAndDeliver(ctx, prefix)
+  if (!ctx.tracing.enabled) return (m) => handle(m, undefined)
   return async (m) => {
+    // The event span continues the publisher's trace (traceparent in the NATS headers);
+    // its context travels in the jobs, so every attempt, retries included, joins it.
+    const span = ctx.tracing.event((k) => m.headers?.get(k) || undefined, { channel: m.subject.slice(prefix.length + 1).split('.')[0] ?? '', event: m.subject.split('.').at(-1) ?? '', eventId: m.headers?.get('Nats-Msg-Id') || '' })
+    let error: string | undefined
+    try {
+      await handle(m, span?.carrier)
+    } catch (e) {
+      error = (e as Error).message
+      throw e
+    } finally {
+      span?.end(error)
+    }
+  }
+}
+
+function routeAndDeliver(ctx: DaemonContext, prefix: string): (m: JsMsg, trace: Record<string, string> | undefined) => Promise<void> {
+  return async (m, trace) => {
     const r = route({ subject: m.subject, data: m.data, prefix, maxEventBytes: ctx.maxEventBytes }, ctx.store.snapshot, ctx.registry)
     const cycle = Number(m.headers?.get(H.replayCycle)) || 1
     ctx.metrics.countReceived(r.channel, r.event)
@@ -100,7 +124,7 @@ export function eventHandler(ctx: DaemonContext): Handler {
       m.ack()
       return
     }
-    const base = { eventId: r.eventId, channel: r.channel, event: r.event, subject: m.subject, cycle, attempt: 1, notBefore: 0, attempts: [] }
+    const base = { eventId: r.eventId, channel: r.channel, event: r.event, subject: m.subject, cycle, attempt: 1, notBefore: 0, attempts: [], trace }
     if (r.profiles.length === 1) {
       const compiled = r.profiles[0]
       await deliver(ctx, m, compiled, r.envelope, { ...base, profile: compiled.profile.id })

@@ -17,6 +17,7 @@ export interface DaemonMetrics {
   configReloads: Counter<'result'>
   consumerPending: Gauge<'consumer'>
   retriesWaiting: Gauge<string>
+  streamMessages: Gauge<'stream'>
   /** Bounded label values for a channel/event pair. */
   labels(channel: string | null, event: string | null): { channel: string; event: string }
   /** deliveries{channel,event,outcome} + 1, through a cached label child (the hot path). */
@@ -45,6 +46,7 @@ export function createMetrics(plugins: PluginRegistry, options: { defaultMetrics
     configReloads: new Counter({ name: 'callback_router_config_reloads_total', help: 'Profile reloads by result (success, failure).', labelNames: ['result'], registers }),
     consumerPending: new Gauge({ name: 'callback_router_consumer_pending', help: 'Messages not yet delivered to the daemons, per durable consumer.', labelNames: ['consumer'], registers }),
     retriesWaiting: new Gauge({ name: 'callback_router_retries_waiting', help: 'Retry jobs waiting for their time (pending and parked).', registers }),
+    streamMessages: new Gauge({ name: 'callback_router_stream_messages', help: 'Messages stored per stream (events, jobs, dead letters, ops), as NATS reports them.', labelNames: ['stream'], registers }),
     labels(channel, event) {
       const plugin = channel ? plugins.get(channel) : undefined
       if (!plugin) return { channel: 'other', event: 'other' }

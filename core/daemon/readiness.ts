@@ -1,5 +1,5 @@
 // Readiness and the gauges that watch NATS: the connection's status (for /readyz) and,
-// every 5 s, each consumer's pending count (for /metrics).
+// every 5 s, each consumer's pending count and each stream's size (for /metrics).
 import { CONSUMERS, STREAMS } from '../jetstream/streams'
 import type { DaemonContext } from './context'
 
@@ -49,7 +49,18 @@ export function watchReadiness(ctx: DaemonContext, running: Record<string, boole
   }
 }
 
+/** The streams whose size is a gauge; CALLBACK_OPS exists once endpoint health has written to it. */
+const GAUGED_STREAMS = [STREAMS.events, STREAMS.jobs, STREAMS.dead, 'CALLBACK_OPS']
+
+async function updateStreamGauges(ctx: DaemonContext): Promise<void> {
+  for (const stream of GAUGED_STREAMS) {
+    const info = await ctx.jsm.streams.info(stream).catch(() => undefined)
+    if (info !== undefined) ctx.metrics.streamMessages.set({ stream }, info.state.messages)
+  }
+}
+
 async function updatePending(ctx: DaemonContext): Promise<void> {
+  await updateStreamGauges(ctx)
   for (const [stream, durable] of [[STREAMS.events, CONSUMERS.events], [STREAMS.jobs, CONSUMERS.jobs], [STREAMS.jobs, CONSUMERS.retries]] as const) {
     const info = await ctx.jsm.consumers.info(stream, durable)
     ctx.metrics.consumerPending.set({ consumer: durable }, info.num_pending)

@@ -36,6 +36,7 @@ export function createShutdown(ctx: DaemonContext, parts: ShutdownParts): Shutdo
     if (!finished) ctx.logger.warn({ inFlight: ctx.slots.inUse }, 'shutdown grace over: unfinished deliveries will be redelivered')
     ctx.acks.flush()
     await ctx.attemptLog.close()
+    await ctx.tracing.shutdown().catch(() => undefined)
     await parts.reloadSettled()
     await ctx.nc.drain().catch(() => ctx.nc.close())
     await Promise.race([Promise.allSettled(parts.loops), sleep(1000)])

@@ -12,6 +12,7 @@ import type { Registry } from 'prom-client'
 import { loadConfig, type LoadedConfig } from '../config/settings'
 import { formatDiagnostic } from '../diagnostics'
 import { createDeliverer } from '../delivery/deliver'
+import { createTracing } from '../tracing'
 import { createDispatcher } from '../delivery/dispatcher'
 import { Slots } from '../delivery/slots'
 import { AckBatch } from '../jetstream/ack-batch'
@@ -102,6 +103,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     acks: new AckBatch(),
     slots: new Slots(concurrency),
     leases: new Map(),
+    tracing: createTracing(env),
     maxEventBytes: maxEventBytes(nc),
     state,
   }

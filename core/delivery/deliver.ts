@@ -32,6 +32,8 @@ export interface DeliveryAttempt extends AttemptResult {
 export interface DeliverHooks {
   /** Called when the attempt has to wait for a rate-limit slot, and periodically after. */
   onWait?: () => void
+  /** Headers the caller adds to the request (the attempt span's `traceparent`). */
+  headers?: Record<string, string>
 }
 
 export interface Deliverer {
@@ -170,7 +172,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
 
       const send = async (): Promise<Sent> => {
         const auth = authorizer !== undefined && signal !== undefined ? await authorizer.authorize(signal) : {}
-        const request: OutgoingRequest = { ...rendered, headers: { ...rendered.headers, ...auth, 'user-agent': USER_AGENT } }
+        const request: OutgoingRequest = { ...rendered, headers: { ...rendered.headers, ...hooks?.headers, ...auth, 'user-agent': USER_AGENT } }
         const result = await sendAttempt(request, { ...opts, onStart: release.started })
         return { request, result }
       }

@@ -46,6 +46,8 @@ export interface Job {
   notBefore: number
   /** The attempts of this cycle so far. */
   attempts: AttemptSummary[]
+  /** The event span's W3C trace context (`traceparent`, `tracestate`), so a retry's attempt joins the event's trace. */
+  trace?: Record<string, string>
 }
 
 export type JobKind = 'fresh' | 'retry'
@@ -89,6 +91,7 @@ export function encodeJob(job: Job): MsgHdrs {
   h.set(H.attempt, String(job.attempt))
   h.set(H.notBefore, String(job.notBefore))
   if (job.attempts.length) h.set(H.attempts, encodeSummaries(job.attempts))
+  if (job.trace !== undefined) for (const k in job.trace) h.set(k, job.trace[k])
   return h
 }
 
@@ -119,5 +122,14 @@ export function decodeJob(h: MsgHdrs | undefined): Job {
     attempt: positiveInt(h, H.attempt, 1),
     notBefore: positiveInt(h, H.notBefore, 0),
     attempts: decodeSummaries(h.get(H.attempts)),
+    trace: traceOf(h),
   }
+}
+
+/** The W3C trace context a job or an event carries, if any. */
+export function traceOf(h: MsgHdrs | undefined): Record<string, string> | undefined {
+  const traceparent = h?.get('traceparent')
+  if (!traceparent) return undefined
+  const tracestate = h!.get('tracestate')
+  return tracestate ? { traceparent, tracestate } : { traceparent }
 }
