@@ -77,8 +77,8 @@ export const PUBLISH = catalogue({
   PUBLISH_UNKNOWN_CHANNEL: 'unknown channel "%s" (known: %s)',
   PUBLISH_UNKNOWN_EVENT: 'channel "%s" has no event "%s" (events: %s)',
   PUBLISH_INVALID_ID: 'id "%s" must match ^[A-Za-z0-9_-]{1,128}$ (it is the idempotency key and the Nats-Msg-Id)',
-  PUBLISH_INVALID_ENVELOPE: 'the envelope is invalid at %s: %s',
-  PUBLISH_INVALID_PAYLOAD: 'data does not match the %s payload schema at %s: %s',
+  PUBLISH_INVALID_ENVELOPE: 'the envelope is invalid: %s',
+  PUBLISH_INVALID_PAYLOAD: 'data does not match the %s payload schema: %s',
   PUBLISH_TOO_LARGE: 'the event is %s bytes, above the limit of %s',
 })
 

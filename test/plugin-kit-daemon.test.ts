@@ -5,6 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { scaffoldPlugin } from '../core/cli/plugin-scaffold'
+import { createPublisher } from '../core/client'
+import type { ChannelPlugin } from '../core/plugin/contract'
 import { startEndpoint } from './helpers/endpoint'
 import { createFixture, profile } from './helpers/daemon-fixture'
 
@@ -21,7 +23,12 @@ t.test('the scaffolded plugin, listed in the settings, receives a published even
   })
   t.teardown(() => fx.close())
   await fx.start()
-  const ack = await fx.publish('rcs', 'message_status', { id: 'evt_rcs_1', account: 'acme', data: { id: 'msg_1', to: '+14155550123', status: 'read', error: { code: '0' } } })
+  // The publisher client takes the same module, so its schema checks the data before sending.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the scaffold is plain CommonJS, loaded as the daemon loads it
+  const rcs = require(dir) as ChannelPlugin
+  const publisher = createPublisher<{ rcs: { message_status: Record<string, unknown> } }>({ nc: fx.nc, plugins: [rcs] })
+  await t.rejects(publisher.publish('rcs', 'message_status', { account: 'acme', data: { id: 'msg_1', to: '+1', status: 'seen' } }), { code: 'PUBLISH_INVALID_PAYLOAD', where: '/data/status' })
+  const ack = await publisher.publish('rcs', 'message_status', { id: 'evt_rcs_1', account: 'acme', data: { id: 'msg_1', to: '+14155550123', status: 'read', error: { code: '0' } } })
   t.equal(ack.duplicate, false)
   const [req] = await ep.waitFor(1, 20_000)
   t.equal(req.path, '/rcs?id=msg_1')

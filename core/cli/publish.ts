@@ -1,10 +1,12 @@
 // `publish <channel> <event>`: publishes an event envelope with its id as Nats-Msg-Id, for
-// upstream systems and trials. Data defaults to the event catalog's examples.
-import { randomBytes } from 'node:crypto'
+// upstream systems and trials, through the publisher client (callback-router/client), so
+// the command checks what upstream code checks. Data defaults to the event catalog's examples.
 import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
-import type { PubAck } from 'nats'
 import { sampleData } from '../plugin/sample-data'
+import { createPublisherFor, type PublishResult } from '../client/publisher'
+import { newEventId, type EventToPublish } from '../client/envelope'
+import { CallbackRouterError } from '../errors'
 import { EXIT_USAGE, fail, readDataOption } from './context'
 import { NATS_OPTION, withNats } from './nats-client'
 
@@ -17,10 +19,6 @@ export interface PublishOptions {
   id?: string
   json?: boolean
   nats?: string
-}
-
-export function newEventId(): string {
-  return `evt_${Date.now().toString(36)}${randomBytes(8).toString('hex')}`
 }
 
 export function register(program: Command): void {
@@ -39,7 +37,7 @@ export function register(program: Command): void {
     .option(...NATS_OPTION)
     .action(async (channel: string, eventArg: string | undefined, opts: PublishOptions, cmd: Command) => {
       const event = eventArg ?? opts.event
-      await withNats(cmd, async ({ config, js }) => {
+      await withNats(cmd, async ({ config, nc }) => {
         const plugin = config.registry.get(channel)
         if (!plugin) fail(`unknown channel "${channel}" (known: ${config.registry.names.join(', ')})`, EXIT_USAGE)
         const events = config.registry.eventsOf(channel)
@@ -66,14 +64,15 @@ export function register(program: Command): void {
         envelope.data ??= sampleData(spec)
         envelope.occurredAt ??= new Date().toISOString()
 
-        const subject = `${config.settings.nats.subjectPrefix}.${channel}.${name}`
-        let ack: PubAck
+        const publisher = createPublisherFor<Record<string, Record<string, unknown>>>(config.registry, { nc, subjectPrefix: config.settings.nats.subjectPrefix })
+        let out: PublishResult
         try {
-          ack = await js.publish(subject, Buffer.from(JSON.stringify(envelope)), { msgID: String(envelope.id) })
+          out = await publisher.publish(channel, name, envelope as unknown as EventToPublish)
         } catch (e) {
-          return fail(`publish on ${subject} failed: ${(e as Error).message}`)
+          if (e instanceof CallbackRouterError) return fail(`${e.code}: ${e.message}`)
+          return fail(`publish on ${config.settings.nats.subjectPrefix}.${channel}.${name} failed: ${(e as Error).message}`)
         }
-        const out = { id: String(envelope.id), subject, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate }
+        const subject = out.subject
         if (opts.json) process.stdout.write(JSON.stringify(out) + '\n')
         else process.stdout.write(`published ${out.id} on ${subject}: stream ${out.stream} seq ${out.seq}${out.duplicate ? ' (duplicate: already in the stream, dropped)' : ''}\n`)
       })
