@@ -11,11 +11,11 @@ import { STREAMS, ensureStreams } from '../core/jetstream/streams'
 import { loadSettings } from '../core/config/settings'
 import { startEndpoint } from './helpers/endpoint'
 import { createFixture, profile, runCli } from './helpers/daemon-fixture'
-import { freePort } from './helpers/nats-server'
+import { freePort, NatsServer } from './helpers/nats-server'
 
 /** A fixture with the daemon's streams but no daemon, so published messages stay to be read. */
-async function streamsOnly(): Promise<Awaited<ReturnType<typeof createFixture>>> {
-  const fx = await createFixture()
+async function streamsOnly(options: Parameters<typeof createFixture>[0] = {}): Promise<Awaited<ReturnType<typeof createFixture>>> {
+  const fx = await createFixture(options)
   const { settings } = await loadSettings(fx.configFile)
   await ensureStreams(fx.jsm, settings!)
   return fx
@@ -77,6 +77,18 @@ t.test('a bad payload, an unknown channel or event, or a malformed id throws a c
   const nowhere = createPublisher({ servers: `nats://127.0.0.1:${await freePort()}` })
   await refused('before connecting', (nowhere.publish as typeof pub)('sms', 'sms-send', { account: 'acme', data: { ...data, units: 'one' } }), 'PUBLISH_INVALID_PAYLOAD', '/data/units', /must be integer/)
   await nowhere.close()
+})
+
+t.test('an event larger than the server max_payload less 64 KiB (the daemon\'s limit) is refused before publishing', async (t) => {
+  const nats = await NatsServer.start({ maxPayload: 128 * 1024 })
+  t.teardown(() => nats.close())
+  const fx = await streamsOnly({ nats })
+  t.teardown(() => fx.close())
+  const publisher = createPublisher({ nc: fx.nc })
+  const big = { id: 'blob', note: 'x'.repeat(70 * 1024) }
+  await t.rejects(publisher.publish('default', 'upload', { account: 'acme', data: big }), { code: 'PUBLISH_TOO_LARGE' })
+  const fits = await publisher.publish('default', 'upload', { account: 'acme', data: { id: 'blob', note: 'x'.repeat(60 * 1024) } })
+  t.equal(fits.seq, 1, 'only the event that fits reached the stream')
 })
 
 /** The smallest AsyncLocalStorage context manager: what an application's SDK would register. */
