@@ -208,11 +208,11 @@ export function sendAttempt(req: OutgoingRequest, opts: AttemptOptions): Promise
     } else signal.addEventListener('abort', exchange)
     try {
       const headers = req.headers['user-agent'] === undefined && req.headers['User-Agent'] === undefined ? { ...req.headers, 'user-agent': USER_AGENT } : req.headers
-      const url = new URL(req.url)
+      const url = target(req.url)
       opts.dispatcher.dispatch(
         {
           origin: url.origin,
-          path: `${url.pathname}${url.search}`,
+          path: url.path,
           method: req.method as Dispatcher.HttpMethod,
           headers,
           body: req.body,
@@ -225,6 +225,25 @@ export function sendAttempt(req: OutgoingRequest, opts: AttemptOptions): Promise
       exchange.fail(err)
     }
   })
+}
+
+/**
+ * Origin and path of a request URL. Most profiles send every event to the same URL, so the
+ * parse is kept per URL string (a bounded map, emptied when full: URLs with per-event
+ * query values only ever miss). A URL that does not parse throws, as `new URL` does.
+ */
+const targets = new Map<string, { origin: string; path: string }>()
+const MAX_TARGETS = 1024
+
+function target(url: string): { origin: string; path: string } {
+  let t = targets.get(url)
+  if (t === undefined) {
+    const u = new URL(url)
+    t = { origin: u.origin, path: `${u.pathname}${u.search}` }
+    if (targets.size >= MAX_TARGETS) targets.clear()
+    targets.set(url, t)
+  }
+  return t
 }
 
 function elapsed(started: number): number {
