@@ -15,6 +15,8 @@ export interface Consumption {
   loops: Promise<void>[]
   /** Stops every pull (the loops end once `state.stopping` is set). */
   stopPulling(): void
+  /** Ends the current pulls; each loop gets its consumer again (after it was recreated). */
+  restartPulls(): void
 }
 
 export interface ConsumerHandlers {
@@ -30,6 +32,9 @@ export function startConsuming(ctx: DaemonContext, handlers: ConsumerHandlers): 
     running,
     loops: [loop(CONSUMERS.events, STREAMS.events, handlers.event), loop(CONSUMERS.jobs, STREAMS.jobs, handlers.job), loop(CONSUMERS.retries, STREAMS.jobs, handlers.job)],
     stopPulling() {
+      for (const it of iterators) it.stop()
+    },
+    restartPulls() {
       for (const it of iterators) it.stop()
     },
   }

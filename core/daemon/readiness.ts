@@ -1,7 +1,8 @@
 // Readiness and the gauges that watch NATS: the connection's status (for /readyz) and,
 // every 5 s, each consumer's pending count and each stream's size (for /metrics).
-import { CONSUMERS, STREAMS } from '../jetstream/streams'
+import { CONSUMERS, STREAMS, isNotFound } from '../jetstream/streams'
 import type { DaemonContext } from './context'
+import type { Topology } from './topology'
 
 export interface ReadyState {
   ready: boolean
@@ -9,7 +10,7 @@ export interface ReadyState {
 }
 
 export interface Readiness {
-  /** For /readyz: connected to NATS, consumers pulling, profiles loaded, not stopping. */
+  /** For /readyz: connected to NATS, streams and consumers there and pulling, profiles loaded, not stopping. */
   ready(): ReadyState
   /** Stops the gauges' timer. */
   close(): void
@@ -17,7 +18,7 @@ export interface Readiness {
 
 const PENDING_EVERY_MS = 5000
 
-export function watchReadiness(ctx: DaemonContext, running: Record<string, boolean>): Readiness {
+export function watchReadiness(ctx: DaemonContext, running: Record<string, boolean>, topology: Topology): Readiness {
   const { nc, logger } = ctx
   let connected = true
   void (async () => {
@@ -28,17 +29,24 @@ export function watchReadiness(ctx: DaemonContext, running: Record<string, boole
       } else if (s.type === 'reconnect') {
         connected = true
         logger.info({ server: s.data }, 'NATS reconnected')
+        // The server may have come back without its store: check before answering ready.
+        void topology.verify('reconnected')
       }
     }
   })().catch(() => undefined)
 
-  const pendingTimer = setInterval(() => void updatePending(ctx).catch(() => undefined), PENDING_EVERY_MS)
+  const pendingTimer = setInterval(() => {
+    updatePending(ctx).catch((e: unknown) => {
+      if (isNotFound(e)) void topology.verify('a consumer is missing')
+    })
+  }, PENDING_EVERY_MS)
   pendingTimer.unref()
 
   return {
     ready() {
       const checks = {
         nats: connected && !nc.isClosed(),
+        streams: topology.ok(),
         consumers: Object.values(running).every(Boolean),
         profiles: true,
         accepting: !ctx.state.stopping,

@@ -6,7 +6,8 @@
 //   becomes a dead letter. Every attempt goes to the attempt log, in batches.
 // startDaemon only assembles the parts (README.md): consume.ts pulls, handle.ts handles a
 // message, outcome.ts decides what follows an attempt, park.ts parks what must wait,
-// reload.ts, readiness.ts and shutdown.ts do what their names say.
+// topology.ts recreates streams a NATS lost; reload.ts, readiness.ts and shutdown.ts do
+// what their names say.
 import type { NatsConnection } from 'nats'
 import type { Registry } from 'prom-client'
 import { loadConfig, type LoadedConfig } from '../config/settings'
@@ -28,6 +29,7 @@ import { buildSnapshot, ProfileStore } from './profile-store'
 import { watchReadiness, type ReadyState } from './readiness'
 import { createReloader } from './reload'
 import { createShutdown } from './shutdown'
+import { watchTopology } from './topology'
 
 export { overflowThreshold } from './park'
 export type { ReadyState }
@@ -109,7 +111,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   }
 
   const consumption = startConsuming(ctx, { event: eventHandler(ctx), job: jobHandler(ctx) })
-  const readiness = watchReadiness(ctx, consumption.running)
+  const topology = watchTopology(ctx, consumption.restartPulls)
+  const readiness = watchReadiness(ctx, consumption.running, topology)
   const reloader = createReloader(ctx, loaded, { env, watch: options.watchProfiles !== false })
   const shutdown = createShutdown(ctx, {
     stopPulling: consumption.stopPulling,

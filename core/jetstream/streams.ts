@@ -45,7 +45,8 @@ export function streamConfigs(settings: Settings): Array<Partial<StreamConfig> &
   ]
 }
 
-function isNotFound(e: unknown): boolean {
+/** A JetStream answer that the stream or consumer does not exist. */
+export function isNotFound(e: unknown): boolean {
   const err = e as { code?: string; api_error?: { err_code?: number }; message?: string }
   return err?.code === '404' || err?.api_error?.err_code === 10059 || err?.api_error?.err_code === 10014 || /not found/i.test(err?.message ?? '')
 }
