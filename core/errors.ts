@@ -90,16 +90,31 @@ export const PLUGIN_KIT = catalogue({
   PLUGIN_NOT_CONFORMING: 'plugin %s fails %s conformance check(s)',
 })
 
+/**
+ * Handling: the daemon's own failures. A message (event, job, retry) that the daemon fails
+ * to handle this many times (an exception, not a delivery failure) becomes a dead letter.
+ */
+export const HANDLING = catalogue({
+  internal_error: 'the daemon failed to handle the message %s times; last error: %s',
+})
+
+/** Operations on dead letters (CLI and console). */
+export const DEAD_LETTER_OPS = catalogue({
+  DEAD_LETTER_NOT_REPLAYABLE: 'dead letter %s cannot be replayed: %s',
+})
+
 export type ConfigCode = keyof typeof CONFIG
 export type RoutingCode = keyof typeof ROUTING
 export type DeliveryCode = keyof typeof DELIVERY
+export type HandlingCode = keyof typeof HANDLING
+export type DeadLetterOpCode = keyof typeof DEAD_LETTER_OPS
 /** The dead-letter reason codes of DESIGN. */
-export type DeadLetterReason = RoutingCode | DeliveryCode
+export type DeadLetterReason = RoutingCode | DeliveryCode | HandlingCode
 export type PublishCode = keyof typeof PUBLISH
 export type PluginKitCode = keyof typeof PLUGIN_KIT
-export type ErrorCode = ConfigCode | RoutingCode | DeliveryCode | PublishCode | PluginKitCode
+export type ErrorCode = ConfigCode | RoutingCode | DeliveryCode | PublishCode | PluginKitCode | HandlingCode | DeadLetterOpCode
 
-const ALL: Record<string, ErrorSpec> = { ...CONFIG, ...ROUTING, ...DELIVERY, ...PUBLISH, ...PLUGIN_KIT }
+const ALL: Record<string, ErrorSpec> = { ...CONFIG, ...ROUTING, ...DELIVERY, ...PUBLISH, ...PLUGIN_KIT, ...HANDLING, ...DEAD_LETTER_OPS }
 
 /** Fills the %s placeholders of a code's message in order. */
 export function formatMessage(code: ErrorCode, ...args: unknown[]): string {
@@ -121,5 +136,5 @@ export class CallbackRouterError extends Error {
 }
 
 export function isDeadLetterReason(code: string): code is DeadLetterReason {
-  return code in ROUTING || code in DELIVERY
+  return code in ROUTING || code in DELIVERY || code in HANDLING
 }

@@ -6,6 +6,7 @@
 import type { ConsumerMessages, JsMsg } from 'nats'
 import { CONSUMERS, STREAMS } from '../jetstream/streams'
 import { sleep, type DaemonContext } from './context'
+import { HandlingFailures, MAX_HANDLING_FAILURES, internalError, onHandlingFailure } from './failures'
 import type { Handler } from './handle'
 
 export interface Consumption {
@@ -27,7 +28,8 @@ export interface ConsumerHandlers {
 export function startConsuming(ctx: DaemonContext, handlers: ConsumerHandlers): Consumption {
   const running: Record<string, boolean> = { [CONSUMERS.events]: false, [CONSUMERS.jobs]: false, [CONSUMERS.retries]: false }
   const iterators = new Set<ConsumerMessages>()
-  const loop = (durable: string, stream: string, handler: Handler): Promise<void> => consumeLoop(ctx, { durable, stream, handler, running, iterators })
+  const failures = new HandlingFailures()
+  const loop = (durable: string, stream: string, handler: Handler): Promise<void> => consumeLoop(ctx, { durable, stream, handler, running, iterators, failures })
   return {
     running,
     loops: [loop(CONSUMERS.events, STREAMS.events, handlers.event), loop(CONSUMERS.jobs, STREAMS.jobs, handlers.job), loop(CONSUMERS.retries, STREAMS.jobs, handlers.job)],
@@ -46,6 +48,7 @@ interface LoopSpec {
   handler: Handler
   running: Record<string, boolean>
   iterators: Set<ConsumerMessages>
+  failures: HandlingFailures
 }
 
 async function consumeLoop(ctx: DaemonContext, spec: LoopSpec): Promise<void> {
@@ -68,7 +71,7 @@ async function consumeLoop(ctx: DaemonContext, spec: LoopSpec): Promise<void> {
           ctx.slots.release()
           continue
         }
-        dispatch(ctx, durable, m, spec.handler)
+        dispatch(ctx, spec, m)
       }
     } catch (e) {
       if (!state.stopping) ctx.logger.error({ err: e, consumer: durable }, 'consumer stopped; restarting')
@@ -80,8 +83,13 @@ async function consumeLoop(ctx: DaemonContext, spec: LoopSpec): Promise<void> {
   }
 }
 
-/** Runs the handler on a message holding a slot; the lease gives the slot back once. */
-function dispatch(ctx: DaemonContext, durable: string, m: JsMsg, handler: Handler): void {
+/**
+ * Runs the handler on a message holding a slot; the lease gives the slot back once. A
+ * message that already failed MAX_HANDLING_FAILURES times (its dead letter could not be
+ * written then) goes straight to its internal_error dead letter.
+ */
+function dispatch(ctx: DaemonContext, spec: LoopSpec, m: JsMsg): void {
+  const { durable, failures } = spec
   let held = true
   const lease = (): void => {
     if (!held) return
@@ -90,15 +98,13 @@ function dispatch(ctx: DaemonContext, durable: string, m: JsMsg, handler: Handle
     ctx.slots.release()
   }
   ctx.leases.set(m, lease)
-  handler(m)
-    .catch((e: unknown) => {
-      // NATS refused a publish (or is away): the message comes back; nothing is lost.
-      ctx.logger.error({ err: e, consumer: durable, subject: m.subject }, 'handling failed; the message will be redelivered')
-      try {
-        m.nak(1000)
-      } catch {
-        // The connection is gone; ack_wait brings the message back.
-      }
-    })
+  const failed = failures.size === 0 ? undefined : failures.get(m)
+  const handling = failed && failed.count >= MAX_HANDLING_FAILURES ? internalError(ctx, failures, m) : spec.handler(m)
+  handling
+    .then(
+      () => failures.forget(m),
+      (e: unknown) => onHandlingFailure(ctx, failures, durable, m, e),
+    )
+    .catch((e: unknown) => ctx.logger.error({ err: e, consumer: durable }, 'handling failure could not be recorded'))
     .finally(lease)
 }

@@ -26,13 +26,15 @@ export interface DeadLetterFields {
   cycle: number
   attempts: readonly AttemptSummary[]
   msgId: string
+  /** internal_error only: the kind of message that failed. */
+  origin?: 'event' | 'job'
 }
 
 const dec = new TextDecoder()
 
 /** Writes a dead letter of the message, counts it and logs it (the caller acks). */
 export async function deadLetter(ctx: DaemonContext, m: JsMsg, reason: DeadLetterReason, detail: string, fields: DeadLetterFields): Promise<void> {
-  await writeDeadLetter(ctx.js, { reason, detail, data: m.data, ...fields })
+  await writeDeadLetter(ctx.js, { reason, detail, data: m.data, ...fields }, { maxPayload: ctx.nc.info?.max_payload })
   ctx.metrics.deadLetters.inc({ reason })
   ctx.logger.warn({ reason, eventId: fields.eventId, profile: fields.profile, cycle: fields.cycle, attempts: fields.attempts.length, detail }, 'dead letter')
 }
@@ -156,6 +158,13 @@ export function jobHandler(ctx: DaemonContext): Handler {
       envelope = JSON.parse(dec.decode(m.data)) as CallbackEvent
     } catch (e) {
       await deadLetter(ctx, m, 'invalid_json', formatMessage('invalid_json', (e as Error).message), jobDeadLetterFields(job))
+      m.ack()
+      return
+    }
+    // A job is checked like an event: a job that anyone can publish on the jobs subjects
+    // must not deliver one account's event with another account's profile.
+    if ((envelope as Partial<CallbackEvent> | null)?.account !== compiled.profile.account) {
+      await deadLetter(ctx, m, 'account_mismatch', formatMessage('account_mismatch', job.profile), jobDeadLetterFields(job))
       m.ack()
       return
     }

@@ -3,8 +3,9 @@
 // id of a dead letter is its CALLBACK_DEAD sequence. A replay starts a new cycle: a
 // delivery dead letter becomes a fresh job for its profile; a routing dead letter goes
 // back through routing (republished on its original subject with the next cycle).
-import { headers as natsHeaders, type JetStreamClient, type JetStreamManager, type PubAck } from 'nats'
-import { DELIVERY, isDeadLetterReason, type DeadLetterReason } from '../errors'
+import { createHash } from 'node:crypto'
+import { headers as natsHeaders, type JetStreamClient, type JetStreamManager, type MsgHdrs, type PubAck } from 'nats'
+import { CallbackRouterError, DELIVERY, isDeadLetterReason, type DeadLetterReason } from '../errors'
 import { H, encodeJob, encodeSummaries, decodeSummaries, jobMsgId, jobSubject, type AttemptSummary } from './jobs'
 import { STREAMS, SUBJECTS } from './streams'
 import { readStream } from './stream-read'
@@ -29,7 +30,21 @@ export interface DeadLetterInput {
   data: Uint8Array
   /** Nats-Msg-Id: the same dead letter written twice (a crash before the ack) is stored once. */
   msgId: string
+  /** internal_error: the kind of message that failed (a replay goes back the same way). */
+  origin?: 'event' | 'job'
 }
+
+export interface WriteOptions {
+  /** The server's max_payload: a dead letter that would not fit keeps the event's first TRUNCATED_BYTES. */
+  maxPayload?: number
+}
+
+/** What a truncated dead letter keeps of its event. */
+export const TRUNCATED_BYTES = 64 * 1024
+/** Room for the headers js.publish adds (Nats-Msg-Id) and the framing. */
+const PUBLISH_OVERHEAD = 1024
+/** The attempt summaries a dead letter carries (a forged job may bring any number). */
+const MAX_ATTEMPTS_HEADER = 16 * 1024
 
 
 /** Header values cannot hold CR/LF; long details are cut. */
@@ -38,7 +53,41 @@ function headerText(s: string, max = 1000): string {
   return flat.length > max ? flat.slice(0, max - 1) + '…' : flat
 }
 
-export async function writeDeadLetter(js: JetStreamClient, dl: DeadLetterInput): Promise<PubAck> {
+function headerBytes(h: MsgHdrs): number {
+  let n = 'NATS/1.0\r\n\r\n'.length
+  for (const k of h.keys()) for (const v of h.values(k)) n += Buffer.byteLength(`${k}: ${v}\r\n`)
+  return n
+}
+
+/** The last attempts whose summary fits the header budget. */
+function attemptsHeader(attempts: readonly AttemptSummary[]): string {
+  let list = attempts
+  let text = encodeSummaries(list)
+  while (text.length > MAX_ATTEMPTS_HEADER && list.length > 0) {
+    list = list.slice(Math.max(1, Math.floor(list.length / 4)))
+    text = encodeSummaries(list)
+  }
+  return text
+}
+
+/**
+ * Stores the dead letter with the event's bytes. One too large for NATS (an event of
+ * max_payload refused as payload_too_large, with headers on top) keeps the event's first
+ * 64 KiB, with CR-Truncated, CR-Event-Size (bytes) and CR-Event-Sha256 (hex) of the whole.
+ */
+export async function writeDeadLetter(js: JetStreamClient, dl: DeadLetterInput, options: WriteOptions = {}): Promise<PubAck> {
+  const h = deadLetterHeaders(dl)
+  let data = dl.data
+  if (options.maxPayload !== undefined && data.byteLength + headerBytes(h) + PUBLISH_OVERHEAD > options.maxPayload) {
+    h.set(H.truncated, 'true')
+    h.set(H.eventSize, String(data.byteLength))
+    h.set(H.eventSha256, createHash('sha256').update(data).digest('hex'))
+    data = data.subarray(0, TRUNCATED_BYTES)
+  }
+  return js.publish(`${SUBJECTS.dead}.${dl.reason}`, data, { msgID: dl.msgId, headers: h })
+}
+
+function deadLetterHeaders(dl: DeadLetterInput): MsgHdrs {
   const h = natsHeaders()
   h.set(H.reason, dl.reason)
   h.set(H.detail, headerText(dl.detail))
@@ -49,8 +98,9 @@ export async function writeDeadLetter(js: JetStreamClient, dl: DeadLetterInput):
   h.set(H.subject, headerText(dl.subject, 500))
   h.set(H.cycle, String(dl.cycle))
   h.set(H.attemptCount, String(dl.attempts.length))
-  if (dl.attempts.length) h.set(H.attempts, encodeSummaries(dl.attempts))
-  return js.publish(`${SUBJECTS.dead}.${dl.reason}`, dl.data, { msgID: dl.msgId, headers: h })
+  if (dl.attempts.length) h.set(H.attempts, attemptsHeader(dl.attempts))
+  if (dl.origin) h.set(H.origin, dl.origin)
+  return h
 }
 
 interface Parsed {
@@ -61,6 +111,18 @@ interface Parsed {
   cycle: number
   summaries: AttemptSummary[]
   data: Uint8Array
+  origin: string | null
+  truncated: TruncatedEvent | undefined
+}
+
+/** A dead letter that kept only the start of its event. */
+export interface TruncatedEvent {
+  /** The whole event's size in bytes. */
+  size: number
+  /** SHA-256 of the whole event, hex. */
+  sha256: string
+  /** Bytes kept (the event's first). */
+  kept: number
 }
 
 function parse(seq: number, time: number, h: { get(k: string): string } | undefined, data: Uint8Array): Parsed {
@@ -81,6 +143,8 @@ function parse(seq: number, time: number, h: { get(k: string): string } | undefi
     cycle: Number(get(H.cycle) ?? 1) || 1,
     summaries: decodeSummaries(get(H.attempts) ?? undefined),
     data,
+    origin: get(H.origin),
+    truncated: get(H.truncated) === 'true' ? { size: Number(get(H.eventSize)), sha256: get(H.eventSha256) ?? '', kept: data.byteLength } : undefined,
   }
 }
 
@@ -120,6 +184,8 @@ export interface DeadLetterDetail extends Omit<DeadLetterEntry, 'attempts'> {
   event: unknown
   /** Every attempt of this event (and profile) from the attempt log. */
   attempts: AttemptRecord[]
+  /** Present when the dead letter kept only the event's first bytes; `event` is then that start as text. */
+  truncated?: TruncatedEvent
 }
 
 export async function showDeadLetter(js: JetStreamClient, jsm: JetStreamManager, id: string): Promise<DeadLetterDetail | undefined> {
@@ -133,7 +199,8 @@ export async function showDeadLetter(js: JetStreamClient, jsm: JetStreamManager,
     const { eventId, profile } = p.entry
     attempts = p.summaries.map((s) => ({ eventId, profile, cycle: p.cycle, ...s }))
   }
-  return { ...p.entry, channel: p.channel, subject: p.subject, cycle: p.cycle, event: originalEvent(p.data), attempts }
+  const event = p.truncated ? new TextDecoder().decode(p.data) : originalEvent(p.data)
+  return { ...p.entry, channel: p.channel, subject: p.subject, cycle: p.cycle, event, attempts, ...(p.truncated ? { truncated: p.truncated } : {}) }
 }
 
 export interface ReplayResult {
@@ -157,9 +224,14 @@ export async function replayDeadLetter(js: JetStreamClient, jsm: JetStreamManage
   if (!p) return undefined
   const cycle = p.cycle + 1
   const { eventId, profile, reason } = p.entry
+  const complete = Boolean(eventId && profile && p.channel && p.event)
+  if (p.truncated) throw new CallbackRouterError('DEAD_LETTER_NOT_REPLAYABLE', [id, `it kept only the first ${p.truncated.kept} bytes of a ${p.truncated.size}-byte event`])
+  if (p.origin === 'job' && !complete) throw new CallbackRouterError('DEAD_LETTER_NOT_REPLAYABLE', [id, 'the job it came from could not be read'])
+  // A job's dead letter goes back to its profile; an event's back through routing.
+  const asJob = p.origin === 'job' || (p.origin === null && isDeadLetterReason(reason) && reason in DELIVERY)
   let ack: PubAck
   let via: ReplayResult['via']
-  if (isDeadLetterReason(reason) && reason in DELIVERY && eventId && profile && p.channel && p.event) {
+  if (asJob && complete && eventId && profile && p.channel && p.event) {
     via = 'job'
     const job = { eventId, profile, channel: p.channel, event: p.event, subject: p.subject, cycle, attempt: 1, notBefore: 0, attempts: [] }
     ack = await js.publish(jobSubject('fresh', profile), p.data, { msgID: jobMsgId(job), headers: encodeJob(job) })

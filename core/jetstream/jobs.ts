@@ -20,6 +20,12 @@ export const H = {
   detail: 'CR-Detail',
   attemptCount: 'CR-Attempt-Count',
   at: 'CR-At',
+  /** Dead letters: 'event' or 'job', the kind of message that failed (internal_error). */
+  origin: 'CR-Origin',
+  /** Dead letters too large for NATS keep the event's first 64 KiB: then these say so. */
+  truncated: 'CR-Truncated',
+  eventSize: 'CR-Event-Size',
+  eventSha256: 'CR-Event-Sha256',
 } as const
 
 /** One attempt, compactly, as carried along in the job headers and summarised in a dead letter. */
