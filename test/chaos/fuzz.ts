@@ -2,6 +2,8 @@
 // reason), then random envelopes, payloads and raw bytes on the event subjects, interleaved
 // with valid neighbours. The daemon must not crash or stall, every message must end as a
 // delivery or a dead letter with a known reason, and the neighbours must all arrive.
+// Beside them, the hostile messages of hostile.ts (an event of max_payload, jobs with
+// missing or garbage headers, a forged job) must each end as one dead letter.
 import fc from 'fast-check'
 import { isDeadLetterReason } from '../../core/errors'
 import { checkProfile } from '../../core/config/profile-check'
@@ -9,6 +11,7 @@ import { PluginRegistry } from '../../core/plugin/registry'
 import { builtins } from '../../plugins'
 import { nastyString } from '../helpers/arbitraries'
 import { NatsServer } from '../helpers/nats-server'
+import { checkHostile, publishHostile } from './hostile'
 import { booksEndpoint, createStack, natsClient, publishAll, readyz, readDead, settle, smsData, smsProfile, streamsReady, type Check, type Outgoing, type ScenarioResult, type Unit } from './lib'
 
 const registry = new PluginRegistry(builtins)
@@ -127,6 +130,7 @@ export async function fuzzScenario(o: { messages: number; profiles: number; seed
       dropped += r.duplicates
       stored += r.stored
     }
+    const hostile = await publishHostile(client.nc, client.js, { profile: 'fz-nb', account: 'nb', otherAccount: 'fz' })
     const { ledger: l, dead } = await settle(units, [books], client.js, client.jsm, 60_000, 1500)
     // Every fuzz message: a request under its id, or a dead letter holding its bytes.
     const deadBytes = new Set(dead.map((x) => Buffer.from(x.data).toString('base64')))
@@ -146,6 +150,7 @@ export async function fuzzScenario(o: { messages: number; profiles: number; seed
     checks.push({ name: 'every dead letter has a known reason code and a detail', ok: unknown.length === 0, detail: unknown.slice(0, 3).map((x) => `${x.reason}: ${x.detail}`).join('; ') })
     checks.push({ name: 'the daemon never crashed and is still ready', ok: d.crashes.length === 0 && d.running && (await readyz(stack.statusPort)) === true, detail: JSON.stringify(d.crashes) })
     checks.push({ name: 'every valid neighbour was delivered', ok: l.delivered === units.length, detail: `${l.delivered}/${units.length}` })
+    checks.push(...(await checkHostile(client.js, client.jsm, hostile, (id) => books.answers.some((a) => a.webhookId.startsWith(`${id}:`)))))
     const all = await readDead(client.js, client.jsm)
     const reasons: Record<string, number> = {}
     for (const x of all) reasons[x.reason] = (reasons[x.reason] ?? 0) + 1
