@@ -4,9 +4,11 @@
 // literal hosts arrive as `new URL()` parsed them (`127.1`, `2130706433`, `0x7f000001` are
 // already 127.0.0.1; `[::ffff:127.0.0.1]` is ::ffff:7f00:1), names are resolved once,
 // every answer is checked, and the socket is opened to the checked address: there is no
-// second lookup for a rebinding DNS server to answer differently.
+// second lookup for a rebinding DNS server to answer differently. Addresses and ranges are
+// parsed and matched by ipaddr.js; the table of refused ranges and their classes is ours.
 import { lookup as dnsLookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
+import ipaddr from 'ipaddr.js'
 import { buildConnector } from 'undici'
 import { CallbackRouterError } from '../errors'
 import { redact } from '../redact'
@@ -23,110 +25,60 @@ export type AddressClass =
   | 'reserved'
   | 'invalid'
 
-interface Range {
-  bytes: Uint8Array
-  prefix: number
-  cls: AddressClass
-}
+/** An address as ipaddr.js parsed it. */
+type Address = ipaddr.IPv4 | ipaddr.IPv6
+/** An address range: its base address and prefix length. */
+type Cidr = [Address, number]
 
-/** An address as bytes: 4 for IPv4, 16 for IPv6. */
-type Bytes = Uint8Array
-
-function parseIPv4(s: string): Bytes | null {
-  const parts = s.split('.')
-  if (parts.length !== 4) return null
-  const out = new Uint8Array(4)
-  for (let i = 0; i < 4; i++) {
-    if (!/^\d{1,3}$/.test(parts[i])) return null
-    const n = Number(parts[i])
-    if (n > 255) return null
-    out[i] = n
-  }
-  return out
-}
-
-function parseIPv6(input: string): Bytes | null {
-  let s = input
-  const zone = s.indexOf('%')
-  if (zone !== -1) s = s.slice(0, zone)
-  const out = new Uint8Array(16)
-  // A trailing dotted IPv4 (::ffff:1.2.3.4) stands for the last two groups.
-  let tail: Bytes | null = null
-  const lastColon = s.lastIndexOf(':')
-  if (s.indexOf('.', lastColon) !== -1) {
-    tail = parseIPv4(s.slice(lastColon + 1))
-    if (!tail) return null
-    s = `${s.slice(0, lastColon + 1)}0:0`
-  }
-  const halves = s.split('::')
-  if (halves.length > 2) return null
-  const head = halves[0] === '' ? [] : halves[0].split(':')
-  const rest = halves.length === 2 ? (halves[1] === '' ? [] : halves[1].split(':')) : []
-  const groups = halves.length === 2 ? head.length + rest.length : head.length
-  if (halves.length === 1 ? groups !== 8 : groups > 7) return null
-  const all = [...head, ...new Array<string>(8 - groups).fill('0'), ...rest]
-  for (let i = 0; i < 8; i++) {
-    if (!/^[0-9a-fA-F]{1,4}$/.test(all[i])) return null
-    const n = parseInt(all[i], 16)
-    out[i * 2] = n >> 8
-    out[i * 2 + 1] = n & 0xff
-  }
-  if (tail) out.set(tail, 12)
-  return out
-}
-
-/** Parses an IP literal (brackets allowed around IPv6); null when it is not one. */
-export function parseAddress(ip: string): Bytes | null {
+/**
+ * Parses an IP literal (brackets allowed around IPv6, a zone ignored); null when it is not
+ * one. node's isIP is the gate: ipaddr.js would also read legacy IPv4 forms (`127.1`,
+ * `0x7f000001`), which only `new URL()` may interpret (it has, before the connector sees them).
+ */
+export function parseAddress(ip: string): Address | null {
   let s = ip.trim()
   if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1)
-  const v = isIP(s.split('%')[0])
-  if (v === 4) return parseIPv4(s)
-  if (v === 6) return parseIPv6(s)
-  return null
+  s = s.split('%')[0]
+  if (isIP(s) === 0) return null
+  try {
+    return ipaddr.parse(s)
+  } catch {
+    /* c8 ignore next */
+    return null
+  }
+}
+
+/** IPv4-mapped IPv6 becomes IPv4, so one rule matches both spellings. */
+function canonical(a: Address): Address {
+  return a.kind() === 'ipv6' && (a as ipaddr.IPv6).isIPv4MappedAddress() ? (a as ipaddr.IPv6).toIPv4Address() : a
 }
 
 /**
  * The IPv4 address an IPv6 address stands for, where it embeds one that the network
- * would reach: IPv4-mapped (::ffff:a.b.c.d), NAT64 (64:ff9b::a.b.c.d) and 6to4 (2002:AABB:CCDD::).
+ * would reach: NAT64 (64:ff9b::a.b.c.d) and 6to4 (2002:AABB:CCDD::); IPv4-mapped is
+ * handled by `canonical`.
  */
-function embeddedIPv4(b: Bytes): Bytes | null {
-  if (b.length !== 16) return null
-  const zero = (from: number, to: number): boolean => b.subarray(from, to).every((x) => x === 0)
-  if (zero(0, 10) && b[10] === 0xff && b[11] === 0xff) return b.slice(12, 16)
-  if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && zero(4, 12)) return b.slice(12, 16)
-  if (b[0] === 0x20 && b[1] === 0x02) return b.slice(2, 6)
+function embeddedIPv4(a: Address): ipaddr.IPv4 | null {
+  if (a.kind() !== 'ipv6') return null
+  const bytes = a.toByteArray()
+  if (a.match(NAT64)) return new ipaddr.IPv4(bytes.slice(12, 16))
+  if (a.match(SIX_TO_FOUR)) return new ipaddr.IPv4(bytes.slice(2, 6))
   return null
 }
 
-/** IPv4-mapped IPv6 becomes IPv4, so one rule matches both spellings. */
-function canonical(b: Bytes): Bytes {
-  if (b.length === 16) {
-    const zero = b.subarray(0, 10).every((x) => x === 0)
-    if (zero && b[10] === 0xff && b[11] === 0xff) return b.slice(12, 16)
-  }
-  return b
+function inRange(a: Address, [base, prefix]: Cidr): boolean {
+  return a.kind() === base.kind() && a.match(base, prefix)
 }
 
-function inRange(b: Bytes, r: { bytes: Bytes; prefix: number }): boolean {
-  if (b.length !== r.bytes.length) return false
-  let bits = r.prefix
-  for (let i = 0; bits > 0; i++, bits -= 8) {
-    const mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff
-    if ((b[i] & mask) !== (r.bytes[i] & mask)) return false
-  }
-  return true
-}
+const NAT64 = ipaddr.parseCIDR('64:ff9b::/96')
+const SIX_TO_FOUR = ipaddr.parseCIDR('2002::/16')
 
-function range(cidr: string, cls: AddressClass): Range {
-  const [addr, prefix] = cidr.split('/')
-  const bytes = parseAddress(addr)
-  /* c8 ignore next */
-  if (!bytes) throw new Error(`bad built-in range ${cidr}`)
-  return { bytes, prefix: Number(prefix), cls }
+function range(cidr: string, cls: AddressClass): { cidr: Cidr; cls: AddressClass } {
+  return { cidr: ipaddr.parseCIDR(cidr), cls }
 }
 
 // Most specific first: the first match names the class.
-const RANGES: Range[] = [
+const RANGES: { cidr: Cidr; cls: AddressClass }[] = [
   // Cloud metadata services (AWS/GCP/Azure/OpenStack, Alibaba, Azure wireserver, AWS IPv6, Oracle).
   range('169.254.169.254/32', 'metadata'),
   range('169.254.170.2/32', 'metadata'),
@@ -162,22 +114,22 @@ const RANGES: Range[] = [
   range('ff00::/8', 'multicast'),
 ]
 
-function classifyBytes(b: Bytes): AddressClass {
-  const c = canonical(b)
-  for (const r of RANGES) if (inRange(c, r)) return r.cls
+function classify(a: Address): AddressClass {
+  const c = canonical(a)
+  for (const r of RANGES) if (inRange(c, r.cidr)) return r.cls
   const v4 = embeddedIPv4(c)
-  if (v4) return classifyBytes(v4)
+  if (v4) return classify(v4)
   return 'public'
 }
 
 /** What kind of address `ip` is: 'public' is the only class allowed without the allow-list. */
 export function classifyAddress(ip: string): AddressClass {
-  const b = parseAddress(ip)
-  return b ? classifyBytes(b) : 'invalid'
+  const a = parseAddress(ip)
+  return a ? classify(a) : 'invalid'
 }
 
 export interface CompiledAllowList {
-  ranges: { bytes: Bytes; prefix: number }[]
+  ranges: Cidr[]
   /** Lower-case host names; an entry `*.example.com` is kept as the suffix `.example.com`. */
   names: Set<string>
   suffixes: string[]
@@ -193,14 +145,14 @@ export function compileAllowList(allow: readonly string[] = []): CompiledAllowLi
     const entry = raw.trim().toLowerCase()
     const slash = entry.indexOf('/')
     const addr = slash === -1 ? entry : entry.slice(0, slash)
-    const bytes = parseAddress(addr)
-    if (bytes) {
-      const max = bytes.length * 8
+    const address = parseAddress(addr)
+    if (address) {
+      const max = address.kind() === 'ipv4' ? 32 : 128
       const prefix = slash === -1 ? max : Number(entry.slice(slash + 1))
       if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) throw new Error(`network.allow: bad prefix in "${raw}"`)
       // ::ffff:10.0.0.0/104 is the IPv4 range 10.0.0.0/8.
-      const c = canonical(bytes)
-      out.ranges.push(c.length === bytes.length ? { bytes, prefix } : { bytes: c, prefix: Math.max(0, prefix - 96) })
+      const c = canonical(address)
+      out.ranges.push(c === address ? [address, prefix] : [c, Math.max(0, prefix - 96)])
     } else if (slash !== -1) {
       throw new Error(`network.allow: "${raw}" is not a CIDR`)
     } else if (entry.startsWith('*.')) {
@@ -227,11 +179,11 @@ export function isHostAllowed(hostname: string, allow: CompiledAllowList): boole
  * is judged as the IPv4 address it maps.
  */
 export function isAddressAllowed(ip: string, allow: CompiledAllowList, hostname?: string): boolean {
-  const b = parseAddress(ip)
-  if (!b) return false
-  if (classifyBytes(b) === 'public') return true
+  const a = parseAddress(ip)
+  if (!a) return false
+  if (classify(a) === 'public') return true
   if (hostname !== undefined && isHostAllowed(hostname, allow)) return true
-  const c = canonical(b)
+  const c = canonical(a)
   for (const r of allow.ranges) if (inRange(c, r)) return true
   return false
 }
