@@ -8,7 +8,7 @@ import { endpointFaultsScenario } from './endpoint-faults'
 import { fuzzScenario } from './fuzz'
 import { isolationScenario } from './isolation'
 import { clusterScenario, natsRestartScenario } from './nats-faults'
-import { secretsScenario, ssrfScenario, tenantScenario } from './security'
+import { hostileInputScenario, secretsScenario, ssrfScenario, tenantScenario } from './security'
 import type { ScenarioResult } from './lib'
 
 const seed = Number(process.env.CHAOS_SEED ?? 1)
@@ -21,6 +21,7 @@ const scenarios: Array<[string, () => Promise<ScenarioResult>]> = [
   ['ssrf', () => ssrfScenario()],
   ['tenant-isolation', () => tenantScenario({ rounds: 20 })],
   ['secrets', () => secretsScenario()],
+  ['hostile-input', () => hostileInputScenario({ rounds: 5 })],
   ['slow-endpoint-isolation', () => isolationScenario({ fast: 2000, slow: 30, flappy: 200, slowTimeoutMs: 60_000, slowRetries: 0, maxConcurrent: 10, concurrency: 16 })],
 ]
 

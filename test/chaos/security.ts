@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process'
 import { compileAllowList, classifyAddress, isAddressAllowed, resolveChecked } from '../../core/delivery/network-policy'
 import { NatsServer } from '../helpers/nats-server'
-import { booksEndpoint, cliCommand, createStack, envelopeMsg, natsClient, publishAll, ROOT, settle, smsData, smsProfile, startedDaemon, streamsReady, summarize, type Books, type Check, type Outgoing, type ScenarioResult, type Unit } from './lib'
+import { booksEndpoint, cliCommand, createStack, envelopeMsg, natsClient, publishAll, ROOT, settle, smsData, smsProfile, startedDaemon, streamsReady, summarize, until, type Books, type Check, type Outgoing, type ScenarioResult, type Unit } from './lib'
 
 
 /** `callback-router <args>` to its end: exit code and everything it printed. */
@@ -295,3 +295,109 @@ export async function secretsScenario(): Promise<ScenarioResult> {
 }
 
 export type { Books }
+
+// ── hostile input: planted secrets and dot segments ─────────────────────────────────────
+
+/** Spellings of `.` and `..` that URL parsing, or a receiver decoding once more, collapses. */
+export const DOT_SPELLINGS = ['.', '..', '%2E', '%2e%2E', '.%2E', '%2E.', '%252E%252E', '%25252E']
+/** Values with dots that stay in their segment. */
+export const DOTTY_BUT_FINE = ['...', '.well-known', '..a', '../x']
+
+/**
+ * Values planted in the daemon's environment and named by `${env:…}` in profiles, then
+ * looked for in everything that can show a profile value: the console's Test and save
+ * answers, `validate`, `test`, dead letters, attempt records, the reload-refused log, the
+ * daemon's debug log. And event data that tries to climb the endpoint's path with dot
+ * segments: render_failed, nothing sent.
+ */
+export async function hostileInputScenario(o: { rounds: number }): Promise<ScenarioResult> {
+  const t0 = Date.now()
+  const planted = { CR_H_KEY: 'planted-Key-4c1d9e7f2a', CR_H_HOST: 'planted-host-b5e8a1c3', CR_H_REFUSED: '10.66.77.88' }
+  const token = 'hostile-input-console-token-0123456789'
+  const values = Object.values(planted)
+  const leaked = (text: string): string[] => values.filter((v) => text.toLowerCase().includes(v.toLowerCase()))
+  const nats = await NatsServer.start()
+  const books = await booksEndpoint((req) => (req.pathname === '/echo' ? { status: 500, body: JSON.stringify(req.headers) } : {}))
+  const url = books.ep.url
+  const none = { retry: { count: 0, timeoutMs: 2000 } }
+  const profiles = [
+    smsProfile('h-env-refused', 'h-env-refused', 'http://${env:CR_H_REFUSED}:9/x', none),
+    smsProfile('h-literal-refused', 'h-literal-refused', 'http://10.9.8.7:9/x', none),
+    smsProfile('h-env-dns', 'h-env-dns', 'http://${env:CR_H_HOST}.invalid/x', none),
+    smsProfile('h-echo', 'h-echo', `${url}/echo`, { headers: { 'X-Api-Key': '${env:CR_H_KEY}' }, ...none }),
+    smsProfile('h-dots', 'h-dots', `${url}/a/b/<ref>/tail?ref=<ref>`, none),
+  ]
+  const stack = await createStack({ servers: [nats.url], profiles, logLevel: 'debug', settings: { console: { enabled: true } } })
+  const client = await natsClient([nats.url])
+  const d = stack.daemon({ env: { ...planted, CALLBACK_ROUTER_CONSOLE_TOKEN: token } })
+  const checks: Check[] = []
+  const outputs: Array<[string, string]> = []
+  try {
+    await startedDaemon(d)
+    await streamsReady(client.jsm)
+    const msgs: Outgoing[] = []
+    const units: Unit[] = []
+    for (let r = 0; r < o.rounds; r++) {
+      for (const p of ['h-env-refused', 'h-literal-refused', 'h-env-dns', 'h-echo']) {
+        const id = `h${r}_${p.replace(/-/g, '_')}`
+        msgs.push(envelopeMsg('sms', 'sms-send', { id, account: p, data: smsData(r) }))
+        units.push({ eventId: id, profile: p, expectDead: p.endsWith('refused') ? 'address_refused' : 'retries_exhausted' })
+      }
+      ;[...DOT_SPELLINGS, ...DOTTY_BUT_FINE].forEach((ref, i) => {
+        const id = `h${r}_dots_${i}`
+        msgs.push(envelopeMsg('sms', 'sms-send', { id, account: 'h-dots', data: { ...smsData(r), ref } }))
+        units.push({ eventId: id, profile: 'h-dots', expectDead: DOT_SPELLINGS.includes(ref) ? 'render_failed' : undefined })
+      })
+    }
+    const pub = await publishAll(client.js, msgs)
+    const { ledger: l, dead } = await settle(units, [books], client.js, client.jsm, 60_000)
+    if (l.wrong.length) checks.push({ name: 'every hostile event ended as expected', ok: false, detail: l.wrong.map((w) => `${w.unit.eventId}: expected ${w.unit.expectDead ?? 'delivery'}, got ${w.got}`).join('; ') })
+    const climbed = books.answers.filter((a) => a.req.pathname !== '/echo' && !/^\/a\/b\/[^/]+\/tail$/.test(a.req.pathname))
+    checks.push({ name: `dot segments (${DOT_SPELLINGS.join(' ')}) in a path placeholder: render_failed, no request left /a/b/<ref>/tail`, ok: climbed.length === 0 && (l.dead.render_failed ?? 0) === DOT_SPELLINGS.length * o.rounds, detail: climbed.map((a) => a.req.path).join(', ') })
+    const fine = books.answers.filter((a) => a.req.pathname.startsWith('/a/b/')).map((a) => decodeURIComponent(a.req.pathname.split('/')[3]))
+    checks.push({ name: `dotted values that are not dot segments (${DOTTY_BUT_FINE.join(' ')}) are delivered in their segment`, ok: DOTTY_BUT_FINE.every((v) => fine.includes(v)), detail: fine.join(' ') })
+    const envRefused = dead.filter((x) => x.profile === 'h-env-refused')
+    const litRefused = dead.filter((x) => x.profile === 'h-literal-refused')
+    checks.push({ name: 'a refused address is named in its dead letter: a literal host as itself, a host from ${env:…} as its reference', ok: envRefused.length > 0 && envRefused.every((x) => x.detail.includes('${env:CR_H_REFUSED}')) && litRefused.length > 0 && litRefused.every((x) => x.detail.includes('10.9.8.7')), detail: [...envRefused, ...litRefused].map((x) => x.detail).join(' | ') })
+    outputs.push(['dead letters (headers and bodies)', JSON.stringify(dead.map((x) => ({ ...x, data: Buffer.from(x.data).toString('utf8') })))])
+
+    // The console of the running daemon: Test with secrets in the host and a header, save with one in an error.
+    const api = async (method: string, path: string, body: unknown): Promise<string> => {
+      const res = await fetch(`http://127.0.0.1:${stack.statusPort}/console/api${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      return `${res.status} ${await res.text()}`
+    }
+    const hostile = { events: ['${env:CR_H_KEY}'], encryption: { algorithm: 'aes-128-gcm', key: '0123456789abcdef', iv: 'random', parameters: ['${env:CR_H_KEY}'] } }
+    const testHost = await api('POST', '/test', { raw: smsProfile('probe', 'probe', 'http://${env:CR_H_HOST}.invalid/${env:CR_H_KEY}') })
+    checks.push({ name: "the console's Test answers request.url with the references", ok: testHost.includes('"url":"http://${env:CR_H_HOST}.invalid/${env:CR_H_KEY}"'), detail: testHost.slice(0, 300) })
+    outputs.push(['console Test (env host)', testHost])
+    outputs.push(['console Test (receiver echoes the header)', await api('POST', '/test', { raw: smsProfile('probe', 'probe', `${url}/echo`, { headers: { 'X-Api-Key': '${env:CR_H_KEY}' } }) })])
+    outputs.push(['console Test (422)', await api('POST', '/test', { raw: smsProfile('probe', 'probe', `${url}/x`, hostile) })])
+    outputs.push(['console save (422)', await api('POST', '/profiles', { raw: smsProfile('h-hostile', 'h', `${url}/x`, hostile) })])
+
+    // The CLI an operator would run, and a reload refused for a profile quoting a secret.
+    const cfg = ['--config', stack.configFile]
+    const env = { ...planted }
+    for (const args of [['test', 'h-echo'], ['test', 'h-env-dns'], ['test', 'h-env-refused'], ['dead-letters', 'list', '--json'], ['dead-letters', 'show', String(envRefused[0]?.seq ?? 1), '--json'], ['attempts', 'h0_h_env_refused', '--json'], ['attempts', 'h0_h_env_dns', '--json']]) {
+      const r = await cli([...args, ...cfg], env)
+      outputs.push([`callback-router ${args.join(' ')}`, r.out])
+    }
+    await stack.writeProfile(smsProfile('h-hostile', 'h', `${url}/x`, hostile))
+    const v = await cli(['validate', ...cfg], env)
+    outputs.push(['callback-router validate (a profile quoting a secret)', v.out])
+    checks.push({ name: 'validate names the references where a profile value is quoted', ok: v.code === 1 && v.out.includes('${env:CR_H_KEY}'), detail: v.out.slice(0, 300) })
+    const reloaded = await until(() => d.output.includes('reload refused'), 15_000)
+    checks.push({ name: 'the daemon refused the reload (the file watcher saw the profile)', ok: !!reloaded })
+    await d.stop()
+    outputs.push(['daemon stdout+stderr (log level debug)', d.output])
+    const leaks = outputs.flatMap(([where, text]) => leaked(text).map((v) => `${v} in ${where}`))
+    const lines = outputs.reduce((n, [, text]) => n + text.split('\n').length, 0)
+    checks.push({ name: `no planted value in ${outputs.length} outputs (${lines} lines): console Test and save, validate, test, dead letters, attempts, reload log, debug log`, ok: leaks.length === 0, detail: leaks.join('; ') })
+    checks.push({ name: 'the daemon never exited', ok: d.crashes.length === 0 })
+    return summarize('hostile input (secrets, dot segments)', pub.stored, units, l, d.maxRssKb, t0, checks, [`${values.length} planted values, ${DOT_SPELLINGS.length} dot spellings × ${o.rounds} rounds`])
+  } finally {
+    await stack.close()
+    await client.nc.close()
+    await books.close()
+    await nats.close()
+  }
+}
