@@ -2,6 +2,9 @@
 import t from 'tap'
 import { hostileInputScenario } from './chaos/security'
 
+// A daemon, its console and nine CLI processes: minutes on a loaded 2-core machine.
+t.setTimeout(600_000)
+
 t.test('hostile input: planted secrets never come back (console, CLI, dead letters, attempts, logs) and dot segments never climb the path', async (t) => {
   const r = await hostileInputScenario({ rounds: 1 })
   t.comment(JSON.stringify({ ...r, checks: undefined }))

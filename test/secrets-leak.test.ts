@@ -35,6 +35,8 @@ const PLANTED = {
 Object.assign(process.env, PLANTED)
 const VALUES = Object.values(PLANTED)
 const TOKEN = 'secrets-leak-console-token-0123456789'
+// A dozen CLI processes and a daemon: minutes on a loaded 2-core machine, not seconds.
+t.setTimeout(600_000)
 
 /** Every planted value found in `text` (and its lower-case form: URL parsing lower-cases hosts). */
 function leaks(text: string): string[] {
