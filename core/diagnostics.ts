@@ -4,7 +4,8 @@ import { formatMessage, type ConfigCode } from './errors'
 import { redact } from './redact'
 
 export interface Diagnostic {
-  level: 'error' | 'warning'
+  /** A note says what was filled in or read differently; it never fails a check. */
+  level: 'error' | 'warning' | 'note'
   code: ConfigCode
   /** Absolute path of the file. */
   file: string
@@ -18,11 +19,11 @@ export function diagnostic(level: Diagnostic['level'], code: ConfigCode, file: s
   return { level, code, file, pointer, message: redact(formatMessage(code, ...args)) }
 }
 
-/** `file:/pointer: message`, or `file:/pointer: warning: message`; paths relative to `cwd`. */
+/** `file:/pointer: message`, or `file:/pointer: warning: message` (or `note:`); paths relative to `cwd`. */
 export function formatDiagnostic(d: Diagnostic, cwd = process.cwd()): string {
   const rel = relative(cwd, d.file) || d.file
   const where = `${rel.startsWith('..') ? d.file : rel}:${d.pointer || '/'}`
-  return d.level === 'warning' ? `${where}: warning: ${d.message}` : `${where}: ${d.message}`
+  return d.level === 'error' ? `${where}: ${d.message}` : `${where}: ${d.level}: ${d.message}`
 }
 
 export function hasErrors(ds: readonly Diagnostic[]): boolean {

@@ -1,6 +1,6 @@
 // Routing rules of DESIGN "Events on NATS", as a pure function: no NATS involved.
 import t from 'tap'
-import type { Profile } from '../core/generated/profile'
+import type { CheckedProfile as Profile } from '../core/config/profile-rules'
 import { PluginRegistry } from '../core/plugin/registry'
 import { builtins } from '../plugins'
 import { buildSnapshot } from '../core/daemon/profile-store'

@@ -9,14 +9,18 @@ export function register(program: Command): void {
     .command('validate')
     .description('check the settings, every plugin and every profile; errors as file:/json/pointer: message')
     .option('--json', 'print the problems as one JSON document')
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
+    .option('--verbose', 'also print, as notes, the values filled in where a profile leaves them out (channel, retry) or reads them differently (event spelling)')
+    .action(async (opts: { json?: boolean; verbose?: boolean }, cmd: Command) => {
       const config = await loadConfig({ configFile: globalOptions(cmd).config })
       const { diagnostics } = config
+      const notes = opts.verbose ? config.notes : []
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ ok: !hasErrors(diagnostics), profiles: config.profiles.length, diagnostics }, null, 2) + '\n')
+        const doc = { ok: !hasErrors(diagnostics), profiles: config.profiles.length, diagnostics, ...(opts.verbose ? { notes } : {}) }
+        process.stdout.write(JSON.stringify(doc, null, 2) + '\n')
         if (hasErrors(diagnostics)) process.exitCode = 1
         return
       }
+      for (const d of notes) process.stderr.write(formatDiagnostic(d) + '\n')
       for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n')
       const errors = diagnostics.filter((d) => d.level === 'error').length
       const warnings = diagnostics.length - errors

@@ -2,13 +2,12 @@
 // its file and JSON pointer instead of stopping at the first.
 import { readFile, readdir } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import type { Profile } from '../generated/profile'
 import type { RouterConfig } from '../generated/router-config'
 import { validateRouterConfig, describeAjvError, ajvErrorPointer } from './schema'
 import { expandEnv, schemaErrorsOfMissing, type MissingEnv } from './env'
 import { diagnostic, type Diagnostic } from '../diagnostics'
 import { PluginRegistry, loadExternalPlugins } from '../plugin/registry'
-import { checkProfile } from './profile-check'
+import { checkProfile, type CheckedProfile } from './profile-check'
 import { builtins } from '../../plugins'
 
 export const DEFAULT_CONFIG_FILE = 'config/callback-router.json'
@@ -26,7 +25,7 @@ export type Settings = Omit<Filled<Omit<RouterConfig, '$schema'>>, 'nats'> & {
 
 export interface LoadedProfile {
   /** `${env:…}` expanded, defaults filled. */
-  profile: Profile
+  profile: CheckedProfile
   /** As written in the file (console writes this back, `${env:…}` kept). */
   raw: unknown
   /** Absolute path of the file it came from. */
@@ -43,6 +42,15 @@ export interface LoadedConfig {
   /** Profiles without errors; a profile with an error is left out (and reported). */
   profiles: LoadedProfile[]
   diagnostics: Diagnostic[]
+  /** What the checks filled in (channel, retry) or read differently (event spelling): `validate --verbose`. */
+  notes: Diagnostic[]
+}
+
+export interface ProfileLoadOptions {
+  /** The profiles in use: an id that comes back on another channel is refused (the channel lock). */
+  previous?: readonly LoadedProfile[]
+  /** delivery.defaultTimeoutMs, for the notes. */
+  defaultTimeoutMs?: number
 }
 
 export interface LoadOptions {
@@ -93,6 +101,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     registry,
     profiles: [],
     diagnostics,
+    notes: [],
   }
   if (!settings) return result
 
@@ -104,35 +113,42 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   })
   if (options.settingsOnly) return result
 
-  const loaded = await loadProfiles(result.profilesDir, registry, env, settingsFile)
+  const loaded = await loadProfiles(result.profilesDir, registry, env, settingsFile, { defaultTimeoutMs: settings.delivery.defaultTimeoutMs })
   result.profiles = loaded.profiles
+  result.notes = loaded.notes
   diagnostics.push(...loaded.diagnostics)
   return result
 }
 
-/** Reads every `*.json` in `dir` (sorted), checks each profile, and refuses duplicate ids. */
+/**
+ * Reads every `*.json` in `dir` (sorted), checks each profile, and refuses duplicate ids
+ * and (given the profiles in use) a profile moved to another channel.
+ */
 export async function loadProfiles(
   dir: string,
   registry: PluginRegistry,
   env: NodeJS.ProcessEnv = process.env,
   settingsFile = dir,
-): Promise<{ profiles: LoadedProfile[]; diagnostics: Diagnostic[] }> {
+  options: ProfileLoadOptions = {},
+): Promise<{ profiles: LoadedProfile[]; diagnostics: Diagnostic[]; notes: Diagnostic[] }> {
   const diagnostics: Diagnostic[] = []
+  const notes: Diagnostic[] = []
   const profiles: LoadedProfile[] = []
   let names: string[]
   try {
     names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort()
   } catch (e) {
     diagnostics.push(diagnostic('error', 'CONFIG_PROFILES_DIR', settingsFile, '/profilesDir', [dir, (e as Error).message]))
-    return { profiles, diagnostics }
+    return { profiles, diagnostics, notes }
   }
   const seen = new Map<string, string>()
   for (const name of names) {
     const file = join(dir, name)
     const raw = await readJson(file, diagnostics)
     if (raw === undefined) continue
-    const check = checkProfile(raw, file, registry, { env })
+    const check = checkProfile(raw, file, registry, { env, defaultTimeoutMs: options.defaultTimeoutMs })
     diagnostics.push(...check.diagnostics)
+    notes.push(...check.notes)
     const id = (raw as { id?: unknown } | null)?.id
     if (typeof id === 'string') {
       const other = seen.get(id)
@@ -142,9 +158,22 @@ export async function loadProfiles(
       }
       seen.set(id, file)
     }
-    if (check.profile) profiles.push({ profile: check.profile, raw, file })
+    if (!check.profile) continue
+    const locked = channelLock(check.profile, options.previous, file)
+    if (locked) diagnostics.push(locked)
+    else profiles.push({ profile: check.profile, raw, file })
   }
-  return { profiles, diagnostics }
+  return { profiles, diagnostics, notes }
+}
+
+/**
+ * A profile is locked to its channel: its id is in receivers' webhook-ids and its
+ * events, variables and body were chosen for that channel. Moving it is refused.
+ */
+export function channelLock(profile: CheckedProfile, previous: readonly LoadedProfile[] | undefined, file: string): Diagnostic | undefined {
+  const before = previous?.find((p) => p.profile.id === profile.id)
+  if (!before || before.profile.channel === profile.channel) return undefined
+  return diagnostic('error', 'CONFIG_CHANNEL_LOCKED', file, '/channel', [profile.id, before.profile.channel, profile.channel])
 }
 
 async function readJson(file: string, diagnostics: Diagnostic[]): Promise<unknown> {

@@ -307,7 +307,7 @@ function meta(config: LoadedConfig, deadLetters: boolean, attempts: boolean): un
       events: registry.eventsOf(p.name),
       retry: p.retry,
     })),
-    formats: ['json', 'urlencoded', 'form', ...registry.pluginFormatters().keys()],
+    formats: registry.formatNames(),
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     algorithms: ['aes-128-gcm', 'aes-192-gcm', 'aes-256-gcm', 'aes-128-cfb', 'aes-192-cfb', 'aes-256-cfb'],
     defaultTimeoutMs: config.settings.delivery.defaultTimeoutMs,

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFile, rename, unlink, writeFile, access } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import type { LoadedConfig, LoadedProfile } from '../config/settings'
+import { channelLock, type LoadedConfig, type LoadedProfile } from '../config/settings'
 import { checkProfile } from '../config/profile-check'
 import { diagnostic, type Diagnostic } from '../diagnostics'
 
@@ -27,7 +27,11 @@ export function findProfile(config: Config, id: string): LoadedProfile | undefin
  * back to the file it came from. Refuses an id another profile uses and a file
  * name that already exists.
  */
-export async function saveProfile(config: Config, raw: unknown, env: NodeJS.ProcessEnv, originalId?: string): Promise<StoreResult> {
+/**
+ * `strict` (the console API's saves): refuses what the form refuses instead of filling
+ * defaults as files do. A profile keeps its channel: moving it is refused.
+ */
+export async function saveProfile(config: Config, raw: unknown, env: NodeJS.ProcessEnv, originalId?: string, strict = true): Promise<StoreResult> {
   const id = (raw as { id?: unknown } | null)?.id
   let file: string
   if (originalId !== undefined) {
@@ -37,15 +41,17 @@ export async function saveProfile(config: Config, raw: unknown, env: NodeJS.Proc
   } else {
     file = join(config.profilesDir, `${typeof id === 'string' && /^[a-z0-9][a-z0-9_-]*$/.test(id) ? id : 'invalid-id'}.json`)
   }
-  const check = checkProfile(raw, file, config.registry, { env })
+  const check = checkProfile(raw, file, config.registry, { env, strict })
   const diagnostics = [...check.diagnostics]
+  const locked = check.profile && originalId !== undefined ? channelLock(check.profile, config.profiles, file) : undefined
+  if (locked) diagnostics.push(locked)
   if (typeof id === 'string') {
     const other = config.profiles.find((p) => p.profile.id === id && p.file !== file)
     if (other) diagnostics.push(diagnostic('error', 'CONFIG_DUPLICATE_ID', file, '/id', [id, basename(other.file)]))
     else if (originalId === undefined && (await exists(file))) diagnostics.push(diagnostic('error', 'CONFIG_DUPLICATE_ID', file, '/id', [id, basename(file)]))
   }
   if (!check.profile || diagnostics.some((d) => d.level === 'error')) return { ok: false, diagnostics }
-  await writeAtomic(file, JSON.stringify(raw, null, 2) + '\n')
+  await writeAtomic(file, JSON.stringify(withCatalogEvents(raw, check.profile.events), null, 2) + '\n')
   return { ok: true, diagnostics, id: id as string, file }
 }
 
@@ -55,7 +61,14 @@ export async function setEnabled(config: Config, id: string, enabled: boolean, e
   if (!existing) return undefined
   const raw = JSON.parse(await readFile(existing.file, 'utf8')) as Record<string, unknown>
   raw.enabled = enabled
-  return saveProfile(config, raw, env, id)
+  return saveProfile(config, raw, env, id, false)
+}
+
+/** Event names written as the catalog spells them, unless the file names them through `${env:…}`. */
+function withCatalogEvents(raw: unknown, events: readonly string[] | undefined): unknown {
+  const written = (raw as { events?: unknown }).events
+  if (!events || !Array.isArray(written) || written.some((e) => typeof e !== 'string' || e.includes('${env:'))) return raw
+  return { ...(raw as Record<string, unknown>), events: [...events] }
 }
 
 export async function deleteProfile(config: Config, id: string): Promise<string | undefined> {

@@ -4,6 +4,7 @@
 // answered with the verdict the page shows bottom left.
 import type { CallbackEvent } from '../generated/event'
 import type { Profile } from '../generated/profile'
+import type { CheckedProfile } from '../config/profile-rules'
 import type { PluginRegistry } from '../plugin/registry'
 import type { EventSpec } from '../plugin/contract'
 import { compileProfile } from '../render/compile'
@@ -24,7 +25,7 @@ export interface TestOutcome {
 }
 
 /** The sample event of `test`: the catalog's examples as `data`, naming the profile. */
-export function sampleEvent(profile: Profile, registry: PluginRegistry): { envelope: CallbackEvent; event: string; channel: string } {
+export function sampleEvent(profile: CheckedProfile, registry: PluginRegistry): { envelope: CallbackEvent; event: string; channel: string } {
   const plugin = registry.get(profile.channel)
   let event = profile.events?.[0]
   let channel = profile.channel
@@ -67,7 +68,7 @@ export interface TestSenderOptions {
  */
 export async function sendTestCallback(profile: Profile, registry: PluginRegistry, options: TestSenderOptions): Promise<TestOutcome> {
   const compiled = compileProfile(profile, registry, { defaultTimeoutMs: options.defaultTimeoutMs })
-  const { envelope, event, channel } = sampleEvent(profile, registry)
+  const { envelope, event, channel } = sampleEvent(compiled.profile, registry)
   const result = await options.deliverer.attempt(compiled, envelope, { event, channel })
   return {
     ok: result.ok,

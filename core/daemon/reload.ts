@@ -26,7 +26,7 @@ export function createReloader(ctx: DaemonContext, initial: LoadedConfig, option
   let loaded = initial
   let chain: Promise<unknown> = Promise.resolve()
   const once = async (): Promise<ReloadResult> => {
-    const next = await loadProfiles(loaded.profilesDir, ctx.registry, options.env, loaded.settingsFile)
+    const next = await loadProfiles(loaded.profilesDir, ctx.registry, options.env, loaded.settingsFile, { previous: loaded.profiles })
     const outcome = await apply(ctx, next)
     if (outcome.ok) loaded = { ...loaded, profiles: next.profiles, diagnostics: next.diagnostics }
     return outcome

@@ -2,7 +2,8 @@
 // to, or the dead-letter reason. No I/O, so every rule of DESIGN "Events on NATS" is
 // unit-tested without NATS.
 import type { CallbackEvent } from '../generated/event'
-import type { Profile } from '../generated/profile'
+// A checked profile: its channel and other defaults are filled in.
+import type { CheckedProfile as Profile } from '../config/profile-rules'
 import type { PluginRegistry } from '../plugin/registry'
 import { formatMessage, type RoutingCode } from '../errors'
 import { validateEvent, describeAjvError } from '../config/schema'

@@ -21,9 +21,9 @@ export interface Profile {
    */
   account: string
   /**
-   * The channel plugin: sms, email, voice, whatsapp, default, or an external plugin's name. A profile is locked to its channel.
+   * The channel plugin: sms, email, voice, whatsapp, default, or an external plugin's name. Omitted: default (the reference page's default channel). A profile is locked to its channel: changing it on reload or in the console is refused; create a new profile instead.
    */
-  channel: string
+  channel?: string
   /**
    * The channel's events this profile receives. Omitted: all of them. For the default channel: bare event names of any channel (omitted: every event).
    *

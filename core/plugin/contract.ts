@@ -56,8 +56,9 @@ export interface ChannelPlugin {
   formatters?: Record<string, Formatter>
 }
 
-/** Formats the core provides; a plugin adds others. */
-export const BUILTIN_FORMATS: readonly string[] = ['json', 'urlencoded', 'form']
+/** Formats the core provides (render/formats.ts implements them); a plugin adds others. */
+export const BUILTIN_FORMATS = ['json', 'urlencoded', 'form'] as const
+export type BuiltinFormat = (typeof BUILTIN_FORMATS)[number]
 
 /** Event-name rule of catch-all channels. */
 export const EVENT_NAME = /^[a-z0-9_-]+$/
@@ -109,7 +110,7 @@ export function checkPlugin(value: unknown): string[] {
     if (!isObject(p.formatters)) problems.push('formatters: must map format names to functions')
     else for (const [name, f] of Object.entries(p.formatters as Record<string, unknown>)) {
       if (typeof f !== 'function') problems.push(`formatters.${name}: must be a function`)
-      if (BUILTIN_FORMATS.includes(name)) problems.push(`formatters.${name}: "${name}" is a built-in format and cannot be replaced`)
+      if ((BUILTIN_FORMATS as readonly string[]).includes(name)) problems.push(`formatters.${name}: "${name}" is a built-in format and cannot be replaced`)
     }
   }
   return problems

@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module'
 import { isAbsolute, resolve } from 'node:path'
 import type { ValidateFunction } from 'ajv'
-import { checkPlugin, EVENT_NAME, type ChannelPlugin, type EventSpec, type Formatter } from './contract'
+import { BUILTIN_FORMATS, checkPlugin, EVENT_NAME, type ChannelPlugin, type EventSpec, type Formatter } from './contract'
 import { createAjv } from '../config/schema'
 import { VariableIndex } from './catalog'
 
@@ -45,6 +45,21 @@ export class PluginRegistry {
     const out = new Set<string>()
     for (const p of this.byName.values()) for (const e of Object.keys(p.events)) if (e !== '*') out.add(e)
     return out
+  }
+
+  /**
+   * `name` as the catalog spells it, ignoring case (`Voice` → `voice`); a catch-all
+   * channel takes any channel's event names, and any other valid name in lower case.
+   * undefined when the channel offers no such event.
+   */
+  canonicalEvent(channel: string, name: string): string | undefined {
+    const p = this.byName.get(channel)
+    if (!p) return undefined
+    const lower = name.toLowerCase()
+    const names = p.catchAll ? this.allEventNames() : this.eventsOf(channel)
+    for (const known of names) if (known === name) return known
+    for (const known of names) if (known.toLowerCase() === lower) return known
+    return p.catchAll && EVENT_NAME.test(lower) ? lower : undefined
   }
 
   /** The spec of channel/event; a catch-all channel answers any valid event name with its `*` spec. */
@@ -101,7 +116,12 @@ export class PluginRegistry {
     return index
   }
 
-  /** Formats added by plugins, name -> formatter. */
+  /** The format registry's names: the built-ins, then every plugin's (what `format` may say). */
+  formatNames(): string[] {
+    return [...BUILTIN_FORMATS, ...this.pluginFormatters().keys()]
+  }
+
+  /** Formats added by plugins, name -> formatter (render/formats.ts holds the built-ins'). */
   pluginFormatters(): Map<string, Formatter> {
     const out = new Map<string, Formatter>()
     for (const p of this.byName.values()) for (const [name, f] of Object.entries(p.formatters ?? {})) out.set(name, f)

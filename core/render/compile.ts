@@ -1,15 +1,17 @@
 // (profile, event) -> the exact request: the delivery pipeline's pure half.
 //   variables → encrypt parameters → render endpoint/body/headers → format
 //   → Content-Type → webhook-id, webhook-timestamp, webhook-signature
-// Everything is parsed and checked in compileProfile; render only reads and joins.
+// compileProfile refuses a profile on the rule book's request rules (config/profile-rules.ts,
+// the same rules `validate` runs), then parses it once; render only reads and joins.
 // Authorization and User-Agent are the HTTP side's business, not this file's.
 import type { CallbackEvent } from '../generated/event'
 import type { Profile } from '../generated/profile'
-import type { ChannelPlugin, FormattedBody, Formatter, RenderedFields } from '../plugin/contract'
+import type { ChannelPlugin, FormattedBody, RenderedFields } from '../plugin/contract'
 import type { PluginRegistry } from '../plugin/registry'
 import { CallbackRouterError } from '../errors'
+import { requestError, withDefaults, type CheckedProfile } from '../config/profile-rules'
 import { compileParameters, createEncryptor, encryptParameters } from './encrypt'
-import { CONTENT_TYPES, formatMultipart, formatUrlencoded } from './formats'
+import { CONTENT_TYPES, formatterOf } from './formats'
 import { createSigner } from './sign'
 import { effectiveRetry } from './retry-policy'
 import { compileEndpoint, compileFields, compileHeader, compileJsonBody, compileUrlencodedString, flattenVariables, type TextTemplate } from './template'
@@ -34,7 +36,7 @@ export interface RenderContext {
 }
 
 export interface CompiledProfile {
-  readonly profile: Profile
+  readonly profile: CheckedProfile
   readonly plugin: ChannelPlugin
   readonly timeoutMs: number
   render(envelope: CallbackEvent, ctx: RenderContext): OutgoingRequest
@@ -44,43 +46,25 @@ export interface CompileOptions {
   defaultTimeoutMs?: number
 }
 
-/** Headers the daemon sets itself: framing, Host and the webhook headers it signs. profile-check refuses them at load. */
-export const RESERVED_HEADERS: ReadonlySet<string> = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'upgrade', 'te', 'trailer', 'keep-alive', 'webhook-id', 'webhook-timestamp', 'webhook-signature'])
-
 type BodyRenderer = (vars: Variables, data: Record<string, unknown>) => FormattedBody
 
 const JSON_TYPE = CONTENT_TYPES.json
 
-function shapeError(message: string): CallbackRouterError {
-  return new CallbackRouterError('CONFIG_BODY_SHAPE', [message], '/body')
-}
-
-/** The body renderer of a POST/PUT/PATCH profile, or throws a config error. */
-function compileBody(profile: Profile, registry: PluginRegistry): BodyRenderer {
-  const format = profile.format ?? 'json'
-  const body = profile.body
+/** The body renderer of a POST/PUT/PATCH profile that passed the rules. */
+function compileBody(profile: CheckedProfile, registry: PluginRegistry): BodyRenderer {
+  const { format, body } = profile
   if (format === 'json') {
     if (body === undefined) return defaultJsonBody
     const render = compileJsonBody(body)
     return (vars) => ({ body: Buffer.from(render(vars), 'utf8'), contentType: JSON_TYPE })
   }
-  let formatter: Formatter
-  if (format === 'urlencoded') {
-    if (typeof body === 'string') {
-      const render = compileUrlencodedString(body)
-      return (vars) => ({ body: Buffer.from(render(vars), 'utf8'), contentType: CONTENT_TYPES.urlencoded })
-    }
-    formatter = formatUrlencoded
-  } else if (format === 'form') {
-    formatter = (fields) => formatMultipart(fields)
-  } else {
-    const plugged = registry.pluginFormatters().get(format)
-    if (!plugged) throw new CallbackRouterError('CONFIG_UNKNOWN_FORMAT', [format, ['json', 'urlencoded', 'form', ...registry.pluginFormatters().keys()].join(', ')], '/format')
-    formatter = plugged
+  if (format === 'urlencoded' && typeof body === 'string') {
+    const render = compileUrlencodedString(body)
+    return (vars) => ({ body: Buffer.from(render(vars), 'utf8'), contentType: CONTENT_TYPES.urlencoded })
   }
+  // The rules made sure the format exists and the body is a flat object of templates.
+  const formatter = formatterOf(format, registry)!
   if (body === undefined) return (vars) => formatter(flattenVariables(vars))
-  if (typeof body === 'string') throw shapeError(`the ${format} format takes an object of field -> template`)
-  if (Array.isArray(body)) throw shapeError(`the ${format} format takes a flat object of field -> template, not an array`)
   const fields: (vars: Variables) => RenderedFields = compileFields(body as Record<string, unknown>)
   return (vars) => formatter(fields(vars))
 }
@@ -93,28 +77,22 @@ function defaultJsonBody(vars: Variables, data: Record<string, unknown>): Format
   return { body: Buffer.from(JSON.stringify(out), 'utf8'), contentType: JSON_TYPE }
 }
 
-export function compileProfile(profile: Profile, registry: PluginRegistry, options: CompileOptions = {}): CompiledProfile {
-  const plugin = registry.get(profile.channel)
-  if (!plugin) throw new CallbackRouterError('CONFIG_UNKNOWN_CHANNEL', [profile.channel, registry.names.join(', ')], profile.id)
-  const method: HttpMethod = profile.method ?? 'POST'
-  const format = profile.format ?? 'json'
+export function compileProfile(input: Profile, registry: PluginRegistry, options: CompileOptions = {}): CompiledProfile {
+  const profile = withDefaults(input)
+  const refused = requestError(profile, registry)
+  if (refused) throw refused
+  const plugin = registry.get(profile.channel)!
+  const method: HttpMethod = profile.method
   const timeoutMs = effectiveRetry(plugin.retry, profile.retry, options.defaultTimeoutMs).timeoutMs
   const endpoint = compileEndpoint(profile.endpoint)
-
-  const hasBody = method !== 'GET' && method !== 'DELETE'
-  if (!hasBody && profile.body !== undefined) throw new CallbackRouterError('CONFIG_BODY_NOT_ALLOWED', [method], '/body')
-  const renderBody = hasBody ? compileBody(profile, registry) : undefined
+  const renderBody = method !== 'GET' && method !== 'DELETE' ? compileBody(profile, registry) : undefined
 
   const headers: [string, TextTemplate][] = []
   let contentType: TextTemplate | undefined
-  for (const [name, value] of Object.entries(profile.headers ?? {})) {
-    const lower = name.toLowerCase()
-    if (RESERVED_HEADERS.has(lower)) throw new CallbackRouterError('CONFIG_HEADER_RESERVED', [name], `/headers/${name}`)
+  for (const [name, value] of Object.entries(profile.headers)) {
     const render = compileHeader(name, value)
-    if (lower === 'content-type') {
-      if (format === 'form') throw new CallbackRouterError('CONFIG_HEADER_CONTENT_TYPE_FORM', [], '/headers')
-      contentType = render
-    } else headers.push([lower, render])
+    if (name.toLowerCase() === 'content-type') contentType = render
+    else headers.push([name.toLowerCase(), render])
   }
 
   const encryptor = profile.encryption ? createEncryptor(profile.encryption) : undefined

@@ -1,15 +1,16 @@
 // The built-in body formats: rendered fields in, the exact bytes and their type out.
 // Those bytes are what is signed and sent.
 import { randomBytes } from 'node:crypto'
-import type { FormattedBody, Formatter, RenderedFields } from '../plugin/contract'
+import type { BuiltinFormat, FormattedBody, Formatter, RenderedFields } from '../plugin/contract'
+import type { PluginRegistry } from '../plugin/registry'
 
-export type BuiltinFormat = 'json' | 'urlencoded' | 'form'
+export type { BuiltinFormat } from '../plugin/contract'
 
-export const CONTENT_TYPES = {
+export const CONTENT_TYPES: Record<BuiltinFormat, string> = {
   json: 'application/json',
   urlencoded: 'application/x-www-form-urlencoded',
   form: 'multipart/form-data',
-} as const
+}
 
 const utf8 = new TextEncoder()
 
@@ -27,7 +28,8 @@ export function formEncode(s: string): string {
 
 /** A flat JSON object of the fields, in order (a later field of the same name wins). */
 export function formatJson(fields: RenderedFields): FormattedBody {
-  const obj: Record<string, string> = {}
+  // No prototype: a field named `__proto__` is a field like any other, not a setter.
+  const obj: Record<string, string> = Object.create(null) as Record<string, string>
   for (const [name, value] of fields) obj[name] = value
   return { body: utf8.encode(JSON.stringify(obj)), contentType: CONTENT_TYPES.json }
 }
@@ -74,12 +76,15 @@ export function formatMultipart(fields: RenderedFields, boundary: string = reque
   return { body: utf8.encode(text), contentType: `${CONTENT_TYPES.form}; boundary=${boundary}` }
 }
 
+/** The built-in formats' formatters, keyed by the names plugin/contract.ts lists. */
 export const builtinFormatters: Record<BuiltinFormat, Formatter> = {
   json: formatJson,
   urlencoded: formatUrlencoded,
+  // The boundary is drawn per request: never pass a second argument through.
   form: (fields) => formatMultipart(fields),
 }
 
-export function isBuiltinFormat(name: string): name is BuiltinFormat {
-  return name === 'json' || name === 'urlencoded' || name === 'form'
+/** The format registry's lookup: a built-in, else a plugin's formatter of that name. */
+export function formatterOf(name: string, registry: PluginRegistry): Formatter | undefined {
+  return Object.prototype.hasOwnProperty.call(builtinFormatters, name) ? builtinFormatters[name as BuiltinFormat] : registry.pluginFormatters().get(name)
 }

@@ -26,9 +26,3 @@ export function createSigner(secrets: string | readonly string[]): Signer {
     return out
   }
 }
-
-export function signHeaders(webhookId: string, timestamp: number, body: Uint8Array, secrets?: string | readonly string[]): Record<string, string> {
-  const headers: Record<string, string> = { 'webhook-id': webhookId, 'webhook-timestamp': String(timestamp) }
-  if (secrets !== undefined && secrets.length > 0) headers['webhook-signature'] = createSigner(secrets)(webhookId, timestamp, body)
-  return headers
-}

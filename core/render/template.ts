@@ -2,7 +2,7 @@
 // variables and join strings: nothing is parsed per event.
 import { CallbackRouterError } from '../errors'
 import { formEncode, wellFormed } from './formats'
-import { PLACEHOLDER_NAME, parseTemplate } from './placeholders'
+import { PLACEHOLDER_NAME, parseTemplate } from '../config/placeholders'
 import type { RenderedFields } from '../plugin/contract'
 import { compilePath, textOf, type Variables } from './variables'
 import { compileDotSegmentGuard } from './dot-segments'

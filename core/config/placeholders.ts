@@ -1,5 +1,6 @@
 // The `<name>` placeholder syntax that customers of the reference platform paste:
 // `?id=<id>&status=<status>`, `{"phone":"<whatsapp_number>"}`. Any other `<` is text.
+// Part of the profile language, so it lives with the rules; render/ fills what it finds.
 
 /** A placeholder name: `a`, `a.b.c`, `items[0].id`, `parts[n]`. */
 export const PLACEHOLDER_NAME = /^[A-Za-z_][A-Za-z0-9_.[\]]*$/
@@ -34,10 +35,4 @@ export function parseTemplate(template: string): TemplatePart[] {
   }
   if (last < template.length) parts.push(template.slice(last))
   return parts
-}
-
-/** The name when the whole template is exactly one placeholder, else undefined. */
-export function solePlaceholder(template: string): string | undefined {
-  const parts = parseTemplate(template)
-  return parts.length === 1 && typeof parts[0] !== 'string' ? parts[0].name : undefined
 }
