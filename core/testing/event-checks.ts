@@ -7,7 +7,7 @@ import type { CallbackEvent } from '../generated/event'
 import type { ChannelPlugin, EventSpec } from '../plugin/contract'
 import { parseVariablePath, sampleData, type PathStep } from '../plugin/sample-data'
 import { createAjv, describeAjvError } from '../config/schema'
-import { PLACEHOLDER_NAME } from '../render/placeholders'
+import { PLACEHOLDER_NAME } from '../config/placeholders'
 import { buildVariables, lookup, type Variables } from '../render/variables'
 import type { Rows } from './report'
 
