@@ -6,7 +6,7 @@
 // be `.` or `..`; such an event fails its delivery as `render_failed`, with no request sent.
 // Everything else stays as `encodeURIComponent` made it (`...`, `.well-known`, `..a`).
 import { CallbackRouterError } from '../errors'
-import { parseTemplate } from './placeholders'
+import { parseTemplate } from '../config/placeholders'
 import { compilePath, textOf, type Variables } from './variables'
 
 /** One path segment of the template: literal text and the getters of the placeholders in it. */
