@@ -11,19 +11,19 @@ import type { CallbackEvent } from '../generated/event'
 import type { CheckedProfile as Profile } from '../config/profile-rules'
 import type { EventSpec } from '../plugin/contract'
 import type { PluginRegistry } from '../plugin/registry'
-import { compileProfile, type OutgoingRequest } from '../render/compile'
+import { compileProfile } from '../render/compile'
 import { sampleData } from '../plugin/sample-data'
-import { redact } from '../redact'
 import { EXIT_FAILURE, EXIT_USAGE, fail, loadCliConfig, readDataOption } from './context'
+import { formatResult, jsonReport, maskRequest, recordingHeaders, secretRefs, secretValues } from './test-report'
 
 interface TestOptions {
   event?: string
   data?: string
   eventFile?: string
+  json?: boolean
 }
 
-export const MASK = '****'
-const BODY_PRINT_LIMIT = 4096
+export { MASK, maskRequest, secretValues, formatResult } from './test-report'
 
 /** The event to test with: --event, else the profile's first, else the channel's first. */
 export function pickEvent(profile: Profile, registry: PluginRegistry, wanted?: string): { event: string; channel: string; spec: EventSpec | undefined } {
@@ -41,75 +41,6 @@ export function pickEvent(profile: Profile, registry: PluginRegistry, wanted?: s
   const spec = registry.eventSpec(profile.channel, event)
   if (spec === undefined) fail(`channel ${profile.channel} has no event "${event}"`, EXIT_USAGE)
   return { event, channel: profile.channel, spec }
-}
-
-/** Every `${env:NAME}` value the raw profile refers to: what the printout must not show. */
-export function secretValues(raw: unknown, env: NodeJS.ProcessEnv = process.env): string[] {
-  const out = new Set<string>()
-  const walk = (v: unknown): void => {
-    if (typeof v === 'string') {
-      for (const m of v.matchAll(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
-        const value = env[m[1]]
-        // Too short to mask without masking ordinary text.
-        if (value !== undefined && value.length >= 4) out.add(value)
-      }
-    } else if (Array.isArray(v)) v.forEach(walk)
-    else if (v !== null && typeof v === 'object') Object.values(v).forEach(walk)
-  }
-  walk(raw)
-  // Longest first, so a secret containing another is masked whole.
-  return [...out].sort((a, b) => b.length - a.length)
-}
-
-function maskText(text: string, secrets: readonly string[]): string {
-  let out = text
-  for (const s of secrets) {
-    out = out.split(s).join(MASK)
-    const encoded = encodeURIComponent(s)
-    if (encoded !== s) out = out.split(encoded).join(MASK)
-  }
-  return out
-}
-
-/**
- * The request as printed: Authorization keeps only its scheme, the signature its
- * version, headers written with ${env:…} in the profile are masked whole, and any
- * env-provided value is masked wherever it appears (URL, headers, body).
- */
-export function maskRequest(req: OutgoingRequest, raw: unknown, secrets: readonly string[]): { method: string; url: string; headers: [string, string][]; body: string | undefined } {
-  const rawHeaders = (raw as { headers?: Record<string, unknown> } | null)?.headers ?? {}
-  const envHeaders = new Set(Object.entries(rawHeaders).filter(([, v]) => typeof v === 'string' && v.includes('${env:')).map(([k]) => k.toLowerCase()))
-  const headers = Object.entries(req.headers).map(([name, value]): [string, string] => {
-    if (name === 'authorization') return [name, `${value.split(' ')[0]} ${MASK}`]
-    if (name === 'webhook-signature') return [name, value.split(' ').map((s) => `${s.split(',')[0]},${MASK}`).join(' ')]
-    if (envHeaders.has(name)) return [name, MASK]
-    return [name, maskText(value, secrets)]
-  })
-  let body: string | undefined
-  if (req.body !== undefined) {
-    const text = Buffer.from(req.body).toString('utf8')
-    const clipped = text.length > BODY_PRINT_LIMIT ? `${text.slice(0, BODY_PRINT_LIMIT)}… (${req.body.length} bytes)` : text
-    body = maskText(clipped, secrets)
-  }
-  return { method: req.method, url: maskText(req.url, secrets), headers, body }
-}
-
-export function formatResult(r: DeliveryAttempt, printed: ReturnType<typeof maskRequest> | undefined): string {
-  const lines: string[] = []
-  if (printed) {
-    lines.push('Request:', `  ${printed.method} ${printed.url}`)
-    for (const [k, v] of printed.headers) lines.push(`  ${k}: ${v}`)
-    if (printed.body !== undefined) lines.push('', ...printed.body.split('\n').map((l) => `  ${l}`))
-    lines.push('')
-  }
-  if (r.status !== null) {
-    lines.push(`Response: ${r.status} in ${r.latencyMs.toFixed(1)} ms`)
-    // The receiver may echo a header: its reply shows `${env:…}` values as their references.
-    if (r.responseExcerpt !== '') lines.push(...redact(r.responseExcerpt).slice(0, 1024).split('\n').map((l) => `  ${l}`))
-  } else {
-    lines.push(`No response (${r.error}) after ${r.latencyMs.toFixed(1)} ms`)
-  }
-  return lines.join('\n') + '\n'
 }
 
 async function readEnvelope(file: string): Promise<CallbackEvent> {
@@ -134,6 +65,7 @@ export function register(program: Command): void {
     .option('--event <name>', 'the event, where the profile receives several (default: its first)')
     .option('--data <json>', "the event's data as JSON, or @file.json")
     .option('--event-file <file>', 'a whole envelope { id, account, profile?, occurredAt?, data }')
+    .option('--json', 'print { ok, request, response, error, latencyMs } as one JSON document, secrets as their ${env:NAME} reference')
     .action(async (id: string, opts: TestOptions, cmd: Command) => {
       if (opts.data !== undefined && opts.eventFile !== undefined) fail('give --data or --event-file, not both', EXIT_USAGE)
       const config = await loadCliConfig(cmd, { tolerateErrors: true })
@@ -169,13 +101,20 @@ export function register(program: Command): void {
           return fail(`profile ${profile.id}: ${(e as Error).message}`)
         }
       })()
-      const dispatcher = createDispatcher({ allow: settings.network.allow })
+      const policyDispatcher = createDispatcher({ allow: settings.network.allow })
+      const recording = recordingHeaders(policyDispatcher)
       let result: DeliveryAttempt
       try {
-        const deliverer = createDeliverer({ dispatcher, maxResponseBytes: settings.delivery.maxResponseBytes, defaultRateLimit: settings.delivery.defaultRateLimit })
+        const deliverer = createDeliverer({ dispatcher: recording.dispatcher, maxResponseBytes: settings.delivery.maxResponseBytes, defaultRateLimit: settings.delivery.defaultRateLimit })
         result = await deliverer.attempt(compiled, envelope, { event, channel })
       } finally {
-        await dispatcher.destroy()
+        await policyDispatcher.destroy()
+      }
+      if (opts.json) {
+        const report = jsonReport(result, raw, secretRefs(raw), result.request ? recording.headersOf(result.request.url) : undefined)
+        process.stdout.write(JSON.stringify(report, null, 2) + '\n')
+        if (!report.ok) process.exitCode = EXIT_FAILURE
+        return
       }
       const printed = result.request ? maskRequest(result.request, raw, secretValues(raw)) : undefined
       process.stdout.write(`Testing ${profile.id} with ${channel} ${event} (event ${envelope.id})\n\n`)
