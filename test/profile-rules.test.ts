@@ -2,6 +2,9 @@
 // daemon's compile refuse the same profiles with the same codes; and the hostile input
 // DESIGN "Secrets and hostile input" refuses at load, tried as an attacker would.
 import t from 'tap'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { planNextAttempt } from '../core/render/retry-policy'
 import { checkProfile } from '../core/config/profile-check'
 import { compileProfile } from '../core/render/compile'
 import { PluginRegistry } from '../core/plugin/registry'
@@ -193,4 +196,22 @@ t.test('retry: files get the channel standard with notes; the console API (stric
   t.same(check({ retry: { count: 2, intervalSeconds: 5, timeoutMs: 900 } }).notes, [])
   const settingsTimeout = checkProfile({ ...base, retry: { count: 1, intervalSeconds: 1 } }, FILE, registry, { env: {}, defaultTimeoutMs: 2500 })
   t.match(settingsTimeout.notes[0].message, /timeoutMs read as 2500/)
+})
+
+t.test("docs/profiles.md: the profile beside the page's default-channel table reproduces it (60, 120, 240 s)", async (t) => {
+  const doc = readFileSync(join(__dirname, '..', 'docs', 'profiles.md'), 'utf8')
+  const section = doc.slice(doc.indexOf("## The default channel's retry table"))
+  const json = /```json\n([\s\S]*?)\n```/.exec(section)?.[1]
+  t.ok(json, 'the section holds a profile')
+  const r = checkProfile(JSON.parse(json!), FILE, registry, { env: {}, strict: true })
+  t.same(r.diagnostics, [], 'it passes validate and the console API alike')
+  t.equal(r.profile?.channel, 'default')
+  const policy = registry.get('default')!.retry
+  const delays: number[] = []
+  for (let failed = 1; ; failed++) {
+    const plan = planNextAttempt({ policy, retry: r.profile!.retry, failedAttempt: failed, maxRetryAfterSeconds: 3600 })
+    if ('giveUp' in plan) break
+    delays.push(plan.delayMs / 1000)
+  }
+  t.same(delays, [60, 120, 240], "the page's table")
 })
