@@ -25,7 +25,7 @@ export interface Profile {
    */
   channel?: string
   /**
-   * The channel's events this profile receives. Omitted: all of them. For the default channel: bare event names of any channel (omitted: every event).
+   * The channel's events this profile receives, matched ignoring case and read as the catalog spells them. Omitted: all of them. For the default channel: bare event names of any channel (omitted: every event).
    *
    * @minItems 1
    */
@@ -39,7 +39,7 @@ export interface Profile {
    */
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   /**
-   * http or https URL. <name> placeholders may stand in the path and query only (never in scheme, host or port); their values are URL-encoded.
+   * http or https URL without user info (use auth.basic). <name> placeholders may stand in the path and query only (never in scheme, host or port); their values are URL-encoded.
    */
   endpoint: string
   /**
@@ -51,7 +51,7 @@ export interface Profile {
    */
   format?: string
   /**
-   * Extra request headers, name -> value template. Names must be HTTP tokens; values must not contain CR or LF. A Content-Type here wins over the format's, except with form.
+   * Extra request headers, name -> value template. Names must be HTTP tokens and not reserved (Host, Content-Length, Transfer-Encoding, Connection, Expect, Upgrade, TE, Trailer, Keep-Alive, webhook-*; any case); values must be visible Latin-1 without control characters. A Content-Type here wins over the format's, except with form.
    */
   headers?: {
     [k: string]: string
@@ -118,7 +118,7 @@ export interface Profile {
    */
   signing?: {
     /**
-     * whsec_<base64> secret, or a list of them during a rotation (one v1 signature each).
+     * whsec_<base64> secret of at least 24 bytes, or a list of them during a rotation (one v1 signature each).
      */
     secret: string | [string, ...string[]]
   }
@@ -149,7 +149,7 @@ export interface Oauth2Auth {
    */
   type: 'oauth2'
   /**
-   * http or https URL of the token endpoint (subject to the network policy).
+   * http or https URL of the token endpoint (subject to the network policy), without user info.
    */
   tokenUrl: string
   /**
@@ -173,7 +173,7 @@ export interface Oauth2Auth {
    */
   tokenPath?: string
   /**
-   * Extra headers on the token request.
+   * Extra headers on the token request, under the same rules as the profile's headers.
    */
   headers?: {
     [k: string]: string
