@@ -144,12 +144,15 @@ t.test('`test` prints references, not values, even when the receiver echoes them
   const ep = await echoEndpoint(t)
   const fx = await createFixture({
     profiles: [
-      profile('echo', `${ep.url}/echo/\${env:CR_PLANTED}`, { headers: { 'X-Api-Key': '${env:CR_PLANTED}' } }),
+      profile('echo', `${ep.url}/echo/\${env:CR_PLANTED}`, { account: '${env:CR_PLANTED}', headers: { 'X-Api-Key': '${env:CR_PLANTED}' } }),
       profile('env-host', 'http://${env:CR_PLANTED_HOST}.invalid/x'),
       profile('env-refused', 'http://${env:CR_REFUSED_HOST}:9/x'),
     ],
   })
   t.teardown(() => fx.close())
+  const list = await runCli(['-c', fx.configFile, 'profiles', '--json'])
+  noLeak(t, list.stdout + list.stderr, 'profiles --json')
+  t.match(JSON.parse(list.stdout), [{ id: 'echo', account: '${env:CR_PLANTED}' }], 'an account from a variable is listed as its reference')
   for (const id of ['echo', 'env-host', 'env-refused']) {
     const r = await runCli(['-c', fx.configFile, 'test', id])
     t.equal(r.code, id === 'echo' ? 0 : 1, `test ${id} exit code`)

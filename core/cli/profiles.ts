@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import type { LoadedConfig } from '../config/settings'
 import { fail, loadCliConfig } from './context'
 import type { ProfileRow } from '../json-shapes'
+import { secrets } from '../redact'
 
 export type { ProfileRow }
 
@@ -21,7 +22,8 @@ export function listProfiles(config: Pick<LoadedConfig, 'profiles' | 'registry'>
       const events = p.events ?? (plugin?.catchAll ? ['*'] : config.registry.eventsOf(p.channel))
       // The endpoint as written: a `${env:…}` in it stays unexpanded, as on the page.
       const written = (raw as { endpoint?: unknown }).endpoint
-      return {
+      // Any other field may come from `${env:…}` too (an account, an event): its reference shows.
+      return secrets.redactDeep({
         id: p.id,
         title: p.title,
         account: p.account,
@@ -30,7 +32,7 @@ export function listProfiles(config: Pick<LoadedConfig, 'profiles' | 'registry'>
         method: p.method ?? 'POST',
         endpoint: typeof written === 'string' ? written : p.endpoint,
         enabled: p.enabled ?? true,
-      }
+      })
     })
     .filter((r) => titleMatches(r.title, search))
     .sort((a, b) => a.id.localeCompare(b.id))
