@@ -387,6 +387,25 @@ export async function hostileInputScenario(o: { rounds: number }): Promise<Scena
     checks.push({ name: 'validate names the references where a profile value is quoted', ok: v.code === 1 && v.out.includes('${env:CR_H_KEY}'), detail: v.out.slice(0, 300) })
     const reloaded = await until(() => d.output.includes('reload refused'), 15_000)
     checks.push({ name: 'the daemon refused the reload (the file watcher saw the profile)', ok: !!reloaded })
+
+    // Refused at load, each with its code (issue 14 items 5, 6, 9): one hostile profile a file.
+    const atLoad: Array<[string, Record<string, unknown>, string, string]> = [
+      ['h-load-auth-host', { auth: { type: 'oauth2', tokenUrl: `${url}/token`, clientId: 'c', clientSecret: '${env:CR_H_KEY}', headers: { HOST: 'evil.example' } } }, 'CONFIG_HEADER_RESERVED', '/auth/headers/HOST'],
+      ['h-load-expect', { headers: { eXpEcT: '100-continue' } }, 'CONFIG_HEADER_RESERVED', '/headers/eXpEcT'],
+      ['h-load-webhook', { headers: { 'Webhook-Signature': 'v1,forged' } }, 'CONFIG_HEADER_RESERVED', '/headers/Webhook-Signature'],
+      ['h-load-latin1', { headers: { 'X-Note': 'caf\u20ac' } }, 'CONFIG_HEADER_VALUE_CHARSET', '/headers/X-Note'],
+      ['h-load-short-secret', { signing: { secret: ['whsec_' + Buffer.alloc(32, 1).toString('base64'), 'whsec_A'] } }, 'CONFIG_SIGNING_SECRET_SHORT', '/signing/secret/1'],
+      ['h-load-userinfo', { endpointOverride: 'http://admin:${env:CR_H_KEY}@127.0.0.1:9/x' }, 'CONFIG_ENDPOINT_USERINFO', '/endpoint'],
+    ]
+    for (const [id, extra] of atLoad) {
+      const { endpointOverride, ...fields } = extra as { endpointOverride?: string }
+      await stack.writeProfile(smsProfile(id, id, endpointOverride ?? `${url}/x`, { ...fields, ...none }))
+    }
+    const lv = await cli(['validate', '--json', ...cfg], env)
+    outputs.push(['callback-router validate --json (profiles refused at load)', lv.out])
+    const found = (JSON.parse(lv.out.slice(lv.out.indexOf('{'))) as { diagnostics: Array<{ file: string; code: string; pointer: string }> }).diagnostics
+    const missing = atLoad.filter(([id, , code, pointer]) => !found.some((f) => f.file.endsWith(`${id}.json`) && f.code === code && f.pointer === pointer))
+    checks.push({ name: `refused at load with their codes: reserved auth.headers and headers (any case), non-Latin-1 values, a short secret of a rotation, user info (${atLoad.length} profiles)`, ok: lv.code === 1 && missing.length === 0, detail: missing.map(([id, , code]) => `${id}: no ${code}`).join('; ') })
     await d.stop()
     outputs.push(['daemon stdout+stderr (log level debug)', d.output])
     const leaks = outputs.flatMap(([where, text]) => leaked(text).map((v) => `${v} in ${where}`))
