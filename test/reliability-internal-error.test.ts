@@ -14,7 +14,7 @@ import { STREAMS } from '../core/jetstream/streams'
 import { H, encodeJob, encodeSummaries, jobSubject, type AttemptSummary, type Job } from '../core/jetstream/jobs'
 import { listDeadLetters, replayDeadLetter, showDeadLetter, TRUNCATED_BYTES, type DeadLetterEntry } from '../core/jetstream/dead-letters'
 import { startEndpoint } from './helpers/endpoint'
-import { createFixture, eventually, profile } from './helpers/daemon-fixture'
+import { createFixture, eventually, profile, runCli } from './helpers/daemon-fixture'
 
 const registry = new PluginRegistry(builtins)
 const data = sampleData(registry.eventSpec('sms', 'sms-send')!)
@@ -45,6 +45,14 @@ t.test('messages that broke the daemon end as dead letters, never loop', async (
     await eventually(() => streamEmpty(STREAMS.events), 20_000)
     t.pass('the event was acked')
     await t.rejects(replayDeadLetter(fx.js, fx.jsm, entry.id), { code: 'DEAD_LETTER_NOT_REPLAYABLE' }, 'a truncated dead letter is not replayed as a broken event')
+    const cli = (args: string[]) => runCli(['-c', fx.configFile, ...args, '--nats', fx.nats.url])
+    const one = await cli(['dead-letters', 'replay', entry.id])
+    t.equal(one.code, 1, 'replay of it fails')
+    t.match(one.stderr, /cannot be replayed/)
+    const all = await cli(['dead-letters', 'replay', '--all', '--reason', 'payload_too_large'])
+    t.equal(all.code, 0, 'replay --all skips it')
+    t.match(all.stderr, /skipped dead letter \d+ cannot be replayed/)
+    t.match(all.stdout, /nothing to replay/)
   })
 
   await t.test('jobs without headers or with garbage headers: internal_error after 5 failures, acked, counted, logged', async (t) => {

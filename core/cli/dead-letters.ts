@@ -1,5 +1,7 @@
 // `dead-letters list / show / replay`: inspects and re-queues dead letters.
 import type { Command } from 'commander'
+import type { JetStreamClient, JetStreamManager } from 'nats'
+import { CallbackRouterError } from '../errors'
 import { listDeadLetters, replayDeadLetter, showDeadLetter, type ReplayResult } from '../jetstream/dead-letters'
 import { EXIT_USAGE, fail } from './context'
 import { NATS_OPTION, table, withNats } from './nats-client'
@@ -74,16 +76,11 @@ export function register(program: Command): void {
       if (id && opts.all) fail('either an id or --all, not both', EXIT_USAGE)
       const results = await withNats(cmd, async ({ js, jsm }) => {
         if (id) {
-          const r = await replayDeadLetter(js, jsm, id)
+          const r = await replayDeadLetter(js, jsm, id).catch((e: unknown) => (notReplayable(e) ? fail((e as Error).message) : Promise.reject(e)))
           if (!r) return fail(`no dead letter with id ${id}`)
           return [r]
         }
-        const out: ReplayResult[] = []
-        for (const row of await listDeadLetters(js, jsm, { profile: opts.profile, reason: opts.reason })) {
-          const r = await replayDeadLetter(js, jsm, row.id)
-          if (r) out.push(r)
-        }
-        return out
+        return replayAll(js, jsm, opts)
       })
       if (opts.json) {
         process.stdout.write(JSON.stringify(results, null, 2) + '\n')
@@ -94,4 +91,23 @@ export function register(program: Command): void {
       }
       if (!results.length) process.stdout.write('nothing to replay\n')
     })
+}
+
+function notReplayable(e: unknown): boolean {
+  return e instanceof CallbackRouterError && e.code === 'DEAD_LETTER_NOT_REPLAYABLE'
+}
+
+/** Every matching dead letter; one that cannot be replayed (truncated, an unreadable job) is skipped with a note. */
+async function replayAll(js: JetStreamClient, jsm: JetStreamManager, opts: { profile?: string; reason?: string }): Promise<ReplayResult[]> {
+  const out: ReplayResult[] = []
+  for (const row of await listDeadLetters(js, jsm, { profile: opts.profile, reason: opts.reason })) {
+    try {
+      const r = await replayDeadLetter(js, jsm, row.id)
+      if (r) out.push(r)
+    } catch (e) {
+      if (!notReplayable(e)) throw e
+      process.stderr.write(`skipped ${(e as Error).message}\n`)
+    }
+  }
+  return out
 }
