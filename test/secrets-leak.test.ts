@@ -140,7 +140,7 @@ t.test("the console's Test answers with references: the URL, the error and the r
   t.match(save422.text, /\$\{env:CR_PLANTED\}/)
 })
 
-t.test('`test` prints references, not values, even when the receiver echoes them', async (t) => {
+t.test('`test` and `test --json` print references, not values, even when the receiver echoes them', async (t) => {
   const ep = await echoEndpoint(t)
   const fx = await createFixture({
     profiles: [
@@ -154,9 +154,11 @@ t.test('`test` prints references, not values, even when the receiver echoes them
   noLeak(t, list.stdout + list.stderr, 'profiles --json')
   t.match(JSON.parse(list.stdout), [{ id: 'echo', account: '${env:CR_PLANTED}' }], 'an account from a variable is listed as its reference')
   for (const id of ['echo', 'env-host', 'env-refused']) {
-    const r = await runCli(['-c', fx.configFile, 'test', id])
-    t.equal(r.code, id === 'echo' ? 0 : 1, `test ${id} exit code`)
-    noLeak(t, r.stdout + r.stderr, `test ${id}`)
+    for (const json of [[], ['--json']]) {
+      const r = await runCli(['-c', fx.configFile, 'test', id, ...json])
+      t.equal(r.code, id === 'echo' ? 0 : 1, `test ${id} ${json.join('')} exit code`)
+      noLeak(t, r.stdout + r.stderr, `test ${id} ${json.join('')}`)
+    }
   }
 })
 

@@ -377,7 +377,7 @@ export async function hostileInputScenario(o: { rounds: number }): Promise<Scena
     // The CLI an operator would run, and a reload refused for a profile quoting a secret.
     const cfg = ['--config', stack.configFile]
     const env = { ...planted }
-    for (const args of [['test', 'h-echo'], ['test', 'h-env-dns'], ['test', 'h-env-refused'], ['dead-letters', 'list', '--json'], ['dead-letters', 'show', String(envRefused[0]?.seq ?? 1), '--json'], ['attempts', 'h0_h_env_refused', '--json'], ['attempts', 'h0_h_env_dns', '--json']]) {
+    for (const args of [['test', 'h-echo'], ['test', 'h-echo', '--json'], ['test', 'h-env-dns'], ['test', 'h-env-dns', '--json'], ['test', 'h-env-refused'], ['profiles', '--json'], ['dead-letters', 'list', '--json'], ['dead-letters', 'show', String(envRefused[0]?.seq ?? 1), '--json'], ['attempts', 'h0_h_env_refused', '--json'], ['attempts', 'h0_h_env_dns', '--json']]) {
       const r = await cli([...args, ...cfg], env)
       outputs.push([`callback-router ${args.join(' ')}`, r.out])
     }
