@@ -54,6 +54,9 @@ export const CONFIG = catalogue({
   CONFIG_CHANNEL_LOCKED: 'profile "%s" was on channel "%s": a profile is locked to its channel; create a new profile for "%s"',
   CONFIG_FILLED_IN: '%s read as %s (%s)',
   CONFIG_NOT_AN_OBJECT: 'a profile file must hold one JSON object',
+  CONFIG_KV_KEY_MISMATCH: 'the value under key "%s" has id "%s": the key must be the profile id',
+  CONFIG_KV_UNREACHABLE: 'cannot read the profile store %s: %s',
+  CONFIG_KV_CONFLICT: 'profile "%s" changed in the store since it was read (revision %s): read it again',
 })
 
 /** Routing of an event to profiles. These codes are the dead-letter reasons of DESIGN. */

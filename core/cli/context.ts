@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import { loadConfig, type LoadedConfig, type LoadOptions } from '../config/settings'
 import { formatDiagnostic, hasErrors } from '../diagnostics'
+import { loadKvProfiles } from './active-store'
 
 /** Exit codes: 0 success, 1 a failure the command reports, 2 bad usage. */
 export const EXIT_FAILURE = 1
@@ -31,6 +32,7 @@ export function globalOptions(cmd: Command): { config?: string } {
  */
 export async function loadCliConfig(cmd: Command, options: Omit<LoadOptions, 'configFile'> & { tolerateErrors?: boolean } = {}): Promise<LoadedConfig> {
   const config = await loadConfig({ ...options, configFile: globalOptions(cmd).config })
+  if (!options.settingsOnly) await loadKvProfiles(config)
   const lines = config.diagnostics.map((d) => formatDiagnostic(d))
   if (hasErrors(config.diagnostics) && !options.tolerateErrors) fail(lines.join('\n'))
   if (lines.length) process.stderr.write(lines.join('\n') + '\n')

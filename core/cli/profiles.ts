@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../config/settings'
 import { fail, loadCliConfig } from './context'
 import type { ProfileRow } from '../json-shapes'
 import { secrets } from '../redact'
+import { registerStoreCommands } from './profile-push'
 
 export type { ProfileRow }
 
@@ -48,8 +49,9 @@ export function renderProfiles(rows: readonly ProfileRow[]): string {
 }
 
 export function register(program: Command): void {
-  program
-    .command('profiles')
+  const profiles = program.command('profiles')
+  registerStoreCommands(profiles)
+  profiles
     .description('list the callback profiles: id, title, account, channel, events, method, endpoint, enabled')
     .option('--search <words>', 'only profiles whose title holds every one of these words (case-insensitive)')
     .option('--json', 'print [{ id, title, account, channel, events, method, endpoint, enabled }]')

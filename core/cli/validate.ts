@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import { loadConfig } from '../config/settings'
 import { formatDiagnostic, hasErrors } from '../diagnostics'
 import { fail, globalOptions } from './context'
+import { loadKvProfiles } from './active-store'
 
 export function register(program: Command): void {
   program
@@ -11,7 +12,7 @@ export function register(program: Command): void {
     .option('--json', 'print the problems as one JSON document')
     .option('--verbose', 'also print, as notes, the values filled in where a profile leaves them out (channel, retry) or reads them differently (event spelling)')
     .action(async (opts: { json?: boolean; verbose?: boolean }, cmd: Command) => {
-      const config = await loadConfig({ configFile: globalOptions(cmd).config })
+      const config = await loadKvProfiles(await loadConfig({ configFile: globalOptions(cmd).config }))
       const { diagnostics } = config
       const notes = opts.verbose ? config.notes : []
       if (opts.json) {

@@ -111,7 +111,8 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
       diagnostics.push(diagnostic('error', e.code, settingsFile, `/plugins/${i}`, [spec, e.detail]))
     }
   })
-  if (options.settingsOnly) return result
+  // With the KV store the profiles come from NATS: the caller reads them (kv-profiles.ts).
+  if (options.settingsOnly || settings.profileStore === 'kv') return result
 
   const loaded = await loadProfiles(result.profilesDir, registry, env, settingsFile, { defaultTimeoutMs: settings.delivery.defaultTimeoutMs })
   result.profiles = loaded.profiles

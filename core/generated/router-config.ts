@@ -120,6 +120,10 @@ export interface RouterConfig {
    */
   profilesDir?: string
   /**
+   * Where the daemon reads profiles: files (profilesDir, watched) or kv (the NATS key-value bucket CALLBACK_PROFILES, filled by `profiles push`, watched by every daemon).
+   */
+  profileStore?: 'files' | 'kv'
+  /**
    * Module paths (relative to this file) or package names of external channel plugins. The built-ins always load.
    */
   plugins?: string[]
