@@ -70,7 +70,8 @@ function registerPush(profiles: Command): void {
     .option('--prune', 'delete profiles that the folder no longer has')
     .option('--json', 'print { created, updated, deleted, unchanged, revision }')
     .option(...NATS_OPTION)
-    .action(async (dir: string | undefined, opts: PushOptions, cmd: Command) => {
+    .action(async (dir: string | undefined, own: PushOptions, cmd: Command) => {
+      const opts = { ...own, json: wantsJson(own, cmd) }
       await withNats(cmd, async ({ config, js }) => {
         if (hasErrors(config.diagnostics)) fail(config.diagnostics.map((d) => formatDiagnostic(d)).join('\n'))
         const folder = dir ? resolve(dir) : config.profilesDir
@@ -152,7 +153,8 @@ function registerHistory(profiles: Command): void {
     .argument('<id>', 'profile id')
     .option('--json', 'print [{ revision, at, operation }]')
     .option(...NATS_OPTION)
-    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
+    .action(async (id: string, own: { json?: boolean }, cmd: Command) => {
+      const opts = { json: wantsJson(own, cmd) }
       await withNats(cmd, async ({ config, js }) => {
         const kv = await openProfileBucket(js, config.settings.nats.replicas)
         const rows = (await keyHistory(kv, id)).map((e) => ({ revision: e.revision, at: e.at.toISOString(), operation: e.operation }))
@@ -164,6 +166,11 @@ function registerHistory(profiles: Command): void {
         process.stdout.write(['REVISION  AT                        OPERATION', ...rows.map((r) => `${String(r.revision).padEnd(8)}  ${r.at.padEnd(24)}  ${r.operation}`)].join('\n') + '\n')
       })
     })
+}
+
+/** `--json` after the subcommand is parsed by `profiles` itself (the list has one too): read either. */
+function wantsJson(own: { json?: boolean }, cmd: Command): boolean {
+  return own.json === true || cmd.parent?.opts<{ json?: boolean }>().json === true
 }
 
 /** Adds push, pull and history under `profiles`. */

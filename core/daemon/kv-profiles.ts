@@ -1,0 +1,83 @@
+// The daemon's side of the KV profile store: read the bucket at start, then apply every
+// write within moments (DESIGN: within 2 s). Each value is checked like a file and compiled;
+// one that fails is refused for that profile alone, which keeps its last good version, and
+// the refusal is logged (file:pointer lines, no secret: messages never carry expanded values)
+// and counted. The revision applied is what /readyz reports as profilesRevision.
+import type { JetStreamClient } from 'nats'
+import { formatDiagnostic, diagnostic } from '../diagnostics'
+import { KvProfileSet } from '../config/kv-profiles'
+import type { LoadedProfile } from '../config/settings'
+import type { PluginRegistry } from '../plugin/registry'
+import { compileProfile } from '../render/compile'
+import { openProfileBucket, watchBucket } from '../jetstream/profile-bucket'
+import type { Logger } from '../logger'
+
+export interface KvProfiles {
+  /** The highest bucket revision this daemon has applied (or refused). */
+  revision(): number
+  /** The last good version of every profile in the bucket. */
+  profiles(): LoadedProfile[]
+  stop(): void
+}
+
+export interface KvProfilesOptions {
+  js: JetStreamClient
+  replicas: number
+  registry: PluginRegistry
+  env: NodeJS.ProcessEnv
+  defaultTimeoutMs: number
+  logger: Logger
+  /** A value refused (its diagnostics formatted). */
+  onRefused(id: string, lines: string[]): void
+  /** The set changed; called at most once per burst of writes. */
+  onChange(profiles: LoadedProfile[], revision: number): void
+}
+
+/** Writes that arrive together (a push of many files) are applied as one set. */
+const COALESCE_MS = 50
+
+export async function startKvProfiles(o: KvProfilesOptions): Promise<KvProfiles> {
+  const compiles = (lp: LoadedProfile) => {
+    try {
+      compileProfile(lp.profile, o.registry, { defaultTimeoutMs: o.defaultTimeoutMs })
+      return []
+    } catch (e) {
+      return [diagnostic('error', 'CONFIG_SCHEMA', lp.file, (e as { where?: string }).where ?? '', [(e as Error).message])]
+    }
+  }
+  const set = new KvProfileSet(o.registry, o.env, compiles)
+  const kv = await openProfileBucket(o.js, o.replicas)
+  let timer: NodeJS.Timeout | undefined
+  let applied = 0
+  const apply = (change: Parameters<KvProfileSet['apply']>[0]): void => {
+    const r = set.apply(change)
+    if (!r.accepted) o.onRefused(change.id, r.diagnostics.filter((d) => d.level === 'error').map((d) => formatDiagnostic(d)))
+  }
+  const stop = await watchBucket(kv, {
+    onInitial(entries, revision) {
+      for (const e of entries) apply(e)
+      set.seen(revision)
+      applied = set.revision
+    },
+    onChange(entry) {
+      apply(entry)
+      if (timer) return
+      timer = setTimeout(() => {
+        timer = undefined
+        applied = set.revision
+        o.onChange(set.profiles(), applied)
+      }, COALESCE_MS)
+    },
+    onError(e) {
+      o.logger.error({ err: e }, 'watching CALLBACK_PROFILES stopped: profile changes are not applied until restart')
+    },
+  })
+  return {
+    revision: () => applied,
+    profiles: () => set.profiles(),
+    stop() {
+      if (timer) clearTimeout(timer)
+      stop()
+    },
+  }
+}
