@@ -18,6 +18,9 @@ export interface DaemonMetrics {
   consumerPending: Gauge<'consumer'>
   retriesWaiting: Gauge<string>
   streamMessages: Gauge<'stream'>
+  daemons: Gauge<string>
+  profilesRevision: Gauge<string>
+  profilesRefused: Counter<string>
   /** Bounded label values for a channel/event pair. */
   labels(channel: string | null, event: string | null): { channel: string; event: string }
   /** deliveries{channel,event,outcome} + 1, through a cached label child (the hot path). */
@@ -45,6 +48,9 @@ export function createMetrics(plugins: PluginRegistry, options: { defaultMetrics
     inFlight: new Gauge({ name: 'callback_router_in_flight', help: 'Deliveries in flight in this process.', registers }),
     configReloads: new Counter({ name: 'callback_router_config_reloads_total', help: 'Profile reloads by result (success, failure).', labelNames: ['result'], registers }),
     consumerPending: new Gauge({ name: 'callback_router_consumer_pending', help: 'Messages not yet delivered to the daemons, per durable consumer.', labelNames: ['consumer'], registers }),
+    daemons: new Gauge({ name: 'callback_router_daemons', help: 'Live daemons seen in CALLBACK_DAEMONS, this one included (they share every rateLimit).', registers }),
+    profilesRevision: new Gauge({ name: 'callback_router_profiles_revision', help: 'Revision of the KV profile store (CALLBACK_PROFILES) this daemon has applied; 0 with the files store.', registers }),
+    profilesRefused: new Counter({ name: 'callback_router_profiles_refused_total', help: 'Values of the KV profile store refused by the checks (the profile kept its last good version).', registers }),
     retriesWaiting: new Gauge({ name: 'callback_router_retries_waiting', help: 'Retry jobs waiting for their time (pending and parked).', registers }),
     streamMessages: new Gauge({ name: 'callback_router_stream_messages', help: 'Messages stored per stream (events, jobs, dead letters, ops), as NATS reports them.', labelNames: ['stream'], registers }),
     labels(channel, event) {

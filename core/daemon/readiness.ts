@@ -7,6 +7,8 @@ import type { Topology } from './topology'
 export interface ReadyState {
   ready: boolean
   checks: Record<string, boolean>
+  /** With the KV profile store: the bucket revision applied. */
+  profilesRevision?: number
 }
 
 export interface Readiness {
@@ -18,7 +20,13 @@ export interface Readiness {
 
 const PENDING_EVERY_MS = 5000
 
-export function watchReadiness(ctx: DaemonContext, running: Record<string, boolean>, topology: Topology): Readiness {
+export interface ReadinessExtras {
+  /** Joined the cluster's membership (shares of the rate limits known). */
+  cluster?: () => boolean
+  profilesRevision?: () => number
+}
+
+export function watchReadiness(ctx: DaemonContext, running: Record<string, boolean>, topology: Topology, extras: ReadinessExtras = {}): Readiness {
   const { nc, logger } = ctx
   let connected = true
   void (async () => {
@@ -50,8 +58,10 @@ export function watchReadiness(ctx: DaemonContext, running: Record<string, boole
         consumers: Object.values(running).every(Boolean),
         profiles: true,
         accepting: !ctx.state.stopping,
+        ...(extras.cluster ? { cluster: extras.cluster() } : {}),
       }
-      return { ready: Object.values(checks).every(Boolean), checks }
+      const ready = Object.values(checks).every(Boolean)
+      return extras.profilesRevision ? { ready, checks, profilesRevision: extras.profilesRevision() } : { ready, checks }
     },
     close: () => clearInterval(pendingTimer),
   }

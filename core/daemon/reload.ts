@@ -1,7 +1,7 @@
 // Reload: the profiles folder is read again (SIGHUP, a file change, the console); an
 // invalid set is refused whole and the last good set stays. Reloads run one at a time.
 import { watch, type FSWatcher } from 'node:fs'
-import { loadProfiles, type LoadedConfig } from '../config/settings'
+import { loadProfiles, type LoadedConfig, type LoadedProfile } from '../config/settings'
 import { formatDiagnostic } from '../diagnostics'
 import { ackWaitMs, ensureConsumers } from '../jetstream/streams'
 import type { DaemonContext } from './context'
@@ -22,11 +22,19 @@ export interface Reloader {
   close(): void
 }
 
-export function createReloader(ctx: DaemonContext, initial: LoadedConfig, options: { env: NodeJS.ProcessEnv; watch: boolean }): Reloader {
+export interface ReloadOptions {
+  env: NodeJS.ProcessEnv
+  watch: boolean
+  /** With the KV store: the set to apply (each value already checked; see kv-profiles.ts) instead of the folder. */
+  kv?: { profiles(): LoadedProfile[] }
+}
+
+export function createReloader(ctx: DaemonContext, initial: LoadedConfig, options: ReloadOptions): Reloader {
   let loaded = initial
   let chain: Promise<unknown> = Promise.resolve()
+  const kv = options.kv
   const once = async (): Promise<ReloadResult> => {
-    const next = await loadProfiles(loaded.profilesDir, ctx.registry, options.env, loaded.settingsFile, { previous: loaded.profiles })
+    const next = kv ? { profiles: kv.profiles(), diagnostics: [], notes: [] } : await loadProfiles(loaded.profilesDir, ctx.registry, options.env, loaded.settingsFile, { previous: loaded.profiles })
     const outcome = await apply(ctx, next)
     if (outcome.ok) loaded = { ...loaded, profiles: next.profiles, diagnostics: next.diagnostics }
     return outcome
@@ -36,7 +44,7 @@ export function createReloader(ctx: DaemonContext, initial: LoadedConfig, option
     chain = p.catch(() => undefined)
     return p
   }
-  const watcher = options.watch ? watchFolder(ctx, loaded.profilesDir, reload) : undefined
+  const watcher = options.watch && !kv ? watchFolder(ctx, loaded.profilesDir, reload) : undefined
   return {
     reload,
     config: () => loaded,

@@ -14,6 +14,8 @@ export interface ShutdownParts {
   reloadSettled(): Promise<unknown>
   loops: Promise<void>[]
   dispatcher: Dispatcher
+  /** Leaves the cluster's membership, once nothing is in flight any more (the others then take its share). */
+  leave?: () => Promise<void>
 }
 
 export interface Shutdown {
@@ -34,6 +36,7 @@ export function createShutdown(ctx: DaemonContext, parts: ShutdownParts): Shutdo
     const graceMs = ctx.settings.delivery.shutdownGraceSeconds * 1000
     const finished = await Promise.race([ctx.slots.idle().then(() => true), sleep(graceMs).then(() => false)])
     if (!finished) ctx.logger.warn({ inFlight: ctx.slots.inUse }, 'shutdown grace over: unfinished deliveries will be redelivered')
+    await parts.leave?.()
     ctx.acks.flush()
     await ctx.attemptLog.close()
     await ctx.tracing.shutdown().catch(() => undefined)

@@ -27,7 +27,8 @@ import { eventHandler, jobHandler } from './handle'
 import { createMetrics, type DaemonMetrics } from './metrics'
 import { buildSnapshot, ProfileStore } from './profile-store'
 import { watchReadiness, type ReadyState } from './readiness'
-import { createReloader } from './reload'
+import { createReloader, type Reloader } from './reload'
+import { joinCluster, type Cluster } from './cluster'
 import { createShutdown } from './shutdown'
 import { watchTopology } from './topology'
 
@@ -75,16 +76,33 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   const logger = options.logger ?? createLogger(settings.log.level)
   const errors = loaded.diagnostics.filter((d) => d.level === 'error').map((d) => formatDiagnostic(d))
   for (const d of loaded.diagnostics) if (d.level !== 'error') logger.warn(formatDiagnostic(d))
-  const built = buildSnapshot(loaded.profiles, loaded.registry, settings.delivery.defaultTimeoutMs)
+  let built = buildSnapshot(loaded.profiles, loaded.registry, settings.delivery.defaultTimeoutMs)
   errors.push(...built.failures.map((f) => f.message))
   if (errors.length) throw new DaemonConfigError(errors)
 
   const { nc, jsm } = await connectNats(settings, { servers: options.natsServers, baseDir: loaded.baseDir })
+  const metrics = createMetrics(loaded.registry)
+  let cluster: Cluster
+  // A store change that comes before the reloader exists is applied as soon as it does.
+  let reloader: Reloader | undefined
+  let missedChange = false
+  const onStoreChange = (): unknown => (reloader ? reloader.reload() : (missedChange = true))
+  try {
+    cluster = await joinCluster(nc, loaded, { env, logger, metrics, reload: onStoreChange })
+    if (cluster.kv) {
+      loaded.profiles = cluster.kv.profiles()
+      built = buildSnapshot(loaded.profiles, loaded.registry, settings.delivery.defaultTimeoutMs)
+    }
+  } catch (e) {
+    await nc.close().catch(() => undefined)
+    throw e
+  }
   const state = { stopping: false, ackWaitMs: ackWaitMs(built.snapshot.longestTimeoutMs(settings.delivery.defaultTimeoutMs)) }
   try {
     await ensureStreams(jsm, settings)
     await ensureConsumers(jsm, settings, { ackWaitMs: state.ackWaitMs, concurrency: settings.delivery.concurrency })
   } catch (e) {
+    await cluster.leave()
     await nc.close().catch(() => undefined)
     throw e
   }
@@ -94,13 +112,13 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   const ctx: DaemonContext = {
     settings,
     logger,
-    metrics: createMetrics(loaded.registry),
+    metrics,
     registry: loaded.registry,
     store: new ProfileStore(built.snapshot),
     nc,
     js: nc.jetstream(),
     jsm,
-    deliverer: createDeliverer({ dispatcher, maxResponseBytes, defaultRateLimit }),
+    deliverer: createDeliverer({ dispatcher, maxResponseBytes, defaultRateLimit, createLimiter: cluster.membership.limiter }),
     attemptLog: new AttemptLog(nc, { logger }),
     acks: new AckBatch(),
     slots: new Slots(concurrency),
@@ -112,17 +130,21 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
 
   const consumption = startConsuming(ctx, { event: eventHandler(ctx), job: jobHandler(ctx) })
   const topology = watchTopology(ctx, consumption.restartPulls)
-  const readiness = watchReadiness(ctx, consumption.running, topology)
-  const reloader = createReloader(ctx, loaded, { env, watch: options.watchProfiles !== false })
+  const readiness = watchReadiness(ctx, consumption.running, topology, { cluster: () => cluster.membership.view.initialized, profilesRevision: cluster.kv?.revision })
+  const reload = createReloader(ctx, loaded, { env, watch: options.watchProfiles !== false, kv: cluster.kv })
+  reloader = reload
+  if (missedChange) void reload.reload()
   const shutdown = createShutdown(ctx, {
     stopPulling: consumption.stopPulling,
     closeWatchers: () => {
-      reloader.close()
+      reload.close()
       readiness.close()
+      cluster.kv?.stop()
     },
-    reloadSettled: reloader.settled,
+    reloadSettled: reload.settled,
     loops: consumption.loops,
     dispatcher,
+    leave: () => cluster.membership.stop(),
   })
 
   logger.info({ profiles: built.snapshot.size, servers: nc.getServer(), concurrency, maxEventBytes: ctx.maxEventBytes }, 'daemon started')
@@ -130,8 +152,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   return {
     ready: readiness.ready,
     metrics: ctx.metrics.registry,
-    config: reloader.config,
-    reload: reloader.reload,
+    config: reload.config,
+    reload: reload.reload,
     stop: shutdown.stop,
     nc,
     closed: shutdown.closed,

@@ -8,6 +8,8 @@ import type { Registry } from 'prom-client'
 export interface Readiness {
   ready: boolean
   checks: Record<string, boolean>
+  /** The KV profile store's revision this daemon has applied (absent with the files store). */
+  profilesRevision?: number
 }
 
 export interface StatusSource {
@@ -106,7 +108,7 @@ async function handle(source: StatusSource, mounts: Array<{ prefix: string; hand
       .filter(([, ok]) => !ok)
       .map(([name]) => name)
     const ready = readiness.ready && failing.length === 0
-    sendJson(res, ready ? 200 : 503, { ready, checks: readiness.checks, failing })
+    sendJson(res, ready ? 200 : 503, { ready, checks: readiness.checks, failing, ...(readiness.profilesRevision !== undefined ? { profilesRevision: readiness.profilesRevision } : {}) })
   } else {
     const text = await source.metrics.metrics()
     send(res, 200, source.metrics.contentType, text)

@@ -49,6 +49,8 @@ export interface DelivererDeps {
   maxResponseBytes: number
   /** delivery.defaultRateLimit of the settings: for profiles without rateLimit. */
   defaultRateLimit?: { perSecond?: number; maxConcurrent?: number }
+  /** Makes a profile's limiter; default one of this process alone (the daemon passes the cluster's shared one). */
+  createLimiter?: (profileId: string, limits: RateLimit) => RateLimiter
 }
 
 const FALLBACK_RATE: RateLimit = { perSecond: 100, maxConcurrent: 10 }
@@ -74,7 +76,7 @@ class PerProfile {
     const held = this.limiters.get(profile.id)
     if (held !== undefined && held.key === key) return held.limiter
     // A changed rateLimit gets a fresh limiter; requests in flight on the old one finish there.
-    const limiter = createRateLimiter(limits)
+    const limiter = this.deps.createLimiter ? this.deps.createLimiter(profile.id, limits) : createRateLimiter(limits)
     this.limiters.set(profile.id, { key, limiter })
     return limiter
   }

@@ -1,0 +1,52 @@
+// What a daemon shares with the others on the same NATS (DESIGN "Several daemons"): its
+// membership in CALLBACK_DAEMONS (the rate limits' shares) and, with `profileStore: "kv"`,
+// the profiles of CALLBACK_PROFILES, watched. Joined before the consumers start, so that no
+// request goes out before this daemon knows its share.
+import type { NatsConnection } from 'nats'
+import type { LoadedConfig } from '../config/settings'
+import type { Logger } from '../logger'
+import { startKvProfiles, type KvProfiles } from './kv-profiles'
+import { startMembership, type Membership } from './membership'
+import type { DaemonMetrics } from './metrics'
+
+export interface Cluster {
+  membership: Membership
+  /** The KV profile store, when it is the active one. */
+  kv?: KvProfiles
+  /** Leaves at once (a start that failed half-way). */
+  leave(): Promise<void>
+}
+
+export async function joinCluster(nc: NatsConnection, loaded: LoadedConfig, o: { env: NodeJS.ProcessEnv; logger: Logger; metrics: DaemonMetrics; reload: () => unknown }): Promise<Cluster> {
+  const { settings, registry } = loaded
+  const js = nc.jetstream()
+  let kv: KvProfiles | undefined
+  if (settings.profileStore === 'kv') {
+    kv = await startKvProfiles({
+      js,
+      replicas: settings.nats.replicas,
+      registry,
+      env: o.env,
+      defaultTimeoutMs: settings.delivery.defaultTimeoutMs,
+      logger: o.logger,
+      onRefused(id, lines) {
+        o.metrics.profilesRefused.inc()
+        for (const line of lines) o.logger.error({ profile: id, error: line }, 'profile store value refused: the profile keeps its last good version')
+      },
+      onChange(_profiles, revision) {
+        o.metrics.profilesRevision.set(revision)
+        void o.reload()
+      },
+    })
+    o.metrics.profilesRevision.set(kv.revision())
+  }
+  const membership = await startMembership({ js, replicas: settings.nats.replicas, logger: o.logger, onCount: (n) => o.metrics.daemons.set(n) })
+  return {
+    membership,
+    kv,
+    async leave() {
+      kv?.stop()
+      await membership.stop()
+    },
+  }
+}
