@@ -7,7 +7,11 @@ import { createClusterStack } from './helpers/cluster-stack'
 import { startEndpoint } from './helpers/endpoint'
 import { eventually } from './helpers/daemon-fixture'
 
-const data = { id: 'm1', to: '+15550001', status: 'DELIVERED' }
+import { PluginRegistry } from '../core/plugin/registry'
+import { sampleData } from '../core/plugin/sample-data'
+import { builtins } from '../plugins'
+
+const data = sampleData(new PluginRegistry(builtins).eventSpec('sms', 'sms-send')!)
 
 t.test('profiles push and raw bucket writes, seen by three daemons', async (t) => {
   const ep = await startEndpoint()

@@ -8,6 +8,7 @@ import type { Logger } from '../logger'
 import { startKvProfiles, type KvProfiles } from './kv-profiles'
 import { startMembership, type Membership } from './membership'
 import type { DaemonMetrics } from './metrics'
+import { whileUnavailable } from '../jetstream/connection'
 
 export interface Cluster {
   membership: Membership
@@ -22,7 +23,7 @@ export async function joinCluster(nc: NatsConnection, loaded: LoadedConfig, o: {
   const js = nc.jetstream()
   let kv: KvProfiles | undefined
   if (settings.profileStore === 'kv') {
-    kv = await startKvProfiles({
+    kv = await whileUnavailable(() => startKvProfiles({
       js,
       replicas: settings.nats.replicas,
       registry,
@@ -37,10 +38,10 @@ export async function joinCluster(nc: NatsConnection, loaded: LoadedConfig, o: {
         o.metrics.profilesRevision.set(revision)
         void o.reload()
       },
-    })
+    }))
     o.metrics.profilesRevision.set(kv.revision())
   }
-  const membership = await startMembership({ js, replicas: settings.nats.replicas, logger: o.logger, onCount: (n) => o.metrics.daemons.set(n) })
+  const membership = await whileUnavailable(() => startMembership({ js, replicas: settings.nats.replicas, logger: o.logger, onCount: (n) => o.metrics.daemons.set(n) }))
   return {
     membership,
     kv,

@@ -18,7 +18,7 @@ import { createDispatcher } from '../delivery/dispatcher'
 import { Slots } from '../delivery/slots'
 import { AckBatch } from '../jetstream/ack-batch'
 import { AttemptLog } from '../jetstream/attempt-log'
-import { connectNats, maxEventBytes } from '../jetstream/connection'
+import { connectNats, maxEventBytes, whileUnavailable } from '../jetstream/connection'
 import { ackWaitMs, ensureConsumers, ensureStreams } from '../jetstream/streams'
 import { createLogger, type Logger } from '../logger'
 import { startConsuming } from './consume'
@@ -99,8 +99,9 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   }
   const state = { stopping: false, ackWaitMs: ackWaitMs(built.snapshot.longestTimeoutMs(settings.delivery.defaultTimeoutMs)) }
   try {
-    await ensureStreams(jsm, settings)
-    await ensureConsumers(jsm, settings, { ackWaitMs: state.ackWaitMs, concurrency: settings.delivery.concurrency })
+    // Daemons started together on a fresh cluster race to create the same replicated streams.
+    await whileUnavailable(() => ensureStreams(jsm, settings))
+    await whileUnavailable(() => ensureConsumers(jsm, settings, { ackWaitMs: state.ackWaitMs, concurrency: settings.delivery.concurrency }))
   } catch (e) {
     await cluster.leave()
     await nc.close().catch(() => undefined)

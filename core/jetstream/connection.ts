@@ -78,3 +78,16 @@ export function maxEventBytes(nc: NatsConnection): number {
   const maxPayload = nc.info?.max_payload ?? 1024 * 1024
   return Math.max(0, maxPayload - DEAD_LETTER_HEADROOM)
 }
+
+/** JetStream answers 503 (or times out creating a replicated bucket) while a fresh cluster elects its leaders: a daemon started with it waits. */
+export async function whileUnavailable<T>(fn: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn()
+    } catch (e) {
+      if (i >= 30 || !/503|unavailable|no responders|timeout/i.test(String((e as Error).message ?? e))) throw e
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+  }
+}
+

@@ -4,6 +4,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { connect } from 'nats'
 import { DaemonProcess, readyz, startedDaemon } from '../chaos/lib'
 import { mergeSettings, runCli } from './daemon-fixture'
 import { freePort, startCluster, type NatsServer } from './nats-server'
@@ -39,6 +40,7 @@ export interface ClusterStack {
 export async function createClusterStack(o: { settings?: Record<string, unknown>; nodes?: NatsServer[] } = {}): Promise<ClusterStack> {
   const nodes = o.nodes ?? (await startCluster(3))
   const servers = nodes.map((n) => n.url)
+  await jetStreamReady(servers)
   const dir = await mkdtemp(join(tmpdir(), 'cr-cluster-'))
   const profilesDir = join(dir, 'profiles')
   await mkdir(profilesDir)
@@ -81,7 +83,12 @@ export async function createClusterStack(o: { settings?: Record<string, unknown>
         daemons.push(d)
         added.push(d)
       }
+      // The first daemon creates the replicated streams and buckets; the others then find them
+      // (several creating the same R3 stream at once make each other time out).
+      const first = daemons.length === added.length ? added.shift() : undefined
+      if (first) await startedDaemon(first.process)
       await Promise.all(added.map((d) => startedDaemon(d.process)))
+      if (first) added.unshift(first)
       return added
     },
     writeProfile: (p, file) => writeFile(join(profilesDir, file ?? `${String(p.id)}.json`), JSON.stringify(p, null, 2)),
@@ -115,6 +122,25 @@ export async function createClusterStack(o: { settings?: Record<string, unknown>
     },
   }
   return stack
+}
+
+/** A fresh cluster answers 503 until it has elected its meta leader. */
+async function jetStreamReady(servers: string[]): Promise<void> {
+  const nc = await connect({ servers })
+  try {
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      try {
+        await (await nc.jetstreamManager()).getAccountInfo()
+        return
+      } catch (e) {
+        if (Date.now() > deadline) throw e
+        await new Promise((resolve) => setTimeout(resolve, 250))
+      }
+    }
+  } finally {
+    await nc.close()
+  }
 }
 
 export { readyz }
