@@ -59,7 +59,8 @@ function simulate(opts: { perSecond: number; maxConcurrent: number; latencyMs: n
     const live = daemons.filter((d) => d.alive)
     for (const d of live) {
       if ((clock - d.beatOffset) % 1000 === 0) {
-        const hb = { id: d.id, seenAt: clock, wants: new Set(d.limiter.wanting() ? ['p'] : []), over: (d.limiter.over() ? { p: d.limiter.over() } : {}) as Record<string, number> }
+        const need = d.limiter.need()
+        const hb = { id: d.id, seenAt: clock, wants: new Set(d.limiter.wanting() ? ['p'] : []), over: (d.limiter.over() ? { p: d.limiter.over() } : {}) as Record<string, number>, need: (need ? { p: need } : {}) as Record<string, readonly [number, number]> }
         for (const o of live) o.view.upsert(hb, clock)
         for (const o of live) o.view.refresh(clock)
       }

@@ -1,7 +1,8 @@
-// What a daemon shares with the others on the same NATS (DESIGN "Several daemons"): its
-// membership in CALLBACK_DAEMONS (the rate limits' shares) and, with `profileStore: "kv"`,
-// the profiles of CALLBACK_PROFILES, watched. Joined before the consumers start, so that no
-// request goes out before this daemon knows its share.
+// What a daemon shares with the others on the same NATS (DESIGN "Several daemons"), with
+// `profileStore: "kv"`: the profiles of CALLBACK_PROFILES, watched, and its membership in
+// CALLBACK_DAEMONS (the rate limits' shares). Joined before the consumers start, so that no
+// request goes out before this daemon knows its share. With the files store every daemon
+// may hold different profiles, so no limit can be shared: each daemon limits alone.
 import type { NatsConnection } from 'nats'
 import type { LoadedConfig } from '../config/settings'
 import type { Logger } from '../logger'
@@ -11,7 +12,8 @@ import type { DaemonMetrics } from './metrics'
 import { whileUnavailable } from '../jetstream/connection'
 
 export interface Cluster {
-  membership: Membership
+  /** With the KV store only: shared limits need the same profiles on every daemon. */
+  membership?: Membership
   /** The KV profile store, when it is the active one. */
   kv?: KvProfiles
   /** Leaves at once (a start that failed half-way). */
@@ -41,6 +43,7 @@ export async function joinCluster(nc: NatsConnection, loaded: LoadedConfig, o: {
     }))
     o.metrics.profilesRevision.set(kv.revision())
   }
+  if (!kv) return { leave: async () => undefined }
   const membership = await whileUnavailable(() => startMembership({ js, replicas: settings.nats.replicas, logger: o.logger, onCount: (n) => o.metrics.daemons.set(n) }))
   return {
     membership,

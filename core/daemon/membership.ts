@@ -23,6 +23,7 @@ interface Heartbeat {
   at: number
   wants: string[]
   over: Record<string, number>
+  need: Record<string, readonly [number, number]>
 }
 
 export interface Membership {
@@ -55,7 +56,7 @@ function toMember(e: KvEntry, seenAt: number): MemberState | { id: string; gone:
   if (e.operation !== 'PUT') return { id: e.key, gone: true }
   try {
     const hb = JSON.parse(dec.decode(e.value)) as Heartbeat
-    return { id: e.key, seenAt, wants: new Set(hb.wants ?? []), over: hb.over ?? {} }
+    return { id: e.key, seenAt, wants: new Set(hb.wants ?? []), over: hb.over ?? {}, need: hb.need ?? {} }
   } catch {
     return { id: e.key, gone: true }
   }
@@ -73,13 +74,16 @@ export async function startMembership(options: MembershipOptions): Promise<Membe
   async function beat(): Promise<void> {
     const wants: string[] = []
     const over: Record<string, number> = {}
+    const need: Record<string, readonly [number, number]> = {}
     for (const [profile, l] of limiters) {
       if (l.wanting()) wants.push(profile)
       const o = l.over()
       if (o > 0) over[profile] = o
+      const n = l.need()
+      if (n) need[profile] = n
     }
     sentWants = new Set(wants)
-    const hb: Heartbeat = { id, at: Date.now(), wants, over }
+    const hb: Heartbeat = { id, at: Date.now(), wants, over, need }
     await kv.put(id, enc.encode(JSON.stringify(hb)))
   }
 

@@ -84,7 +84,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   const metrics = createMetrics(loaded.registry)
   let cluster: Cluster
   // A store change that comes before the reloader exists is applied as soon as it does.
-  let reloader: Reloader | undefined
+  let reloader: Reloader | undefined // eslint-disable-line prefer-const -- assigned once the context exists
   let missedChange = false
   const onStoreChange = (): unknown => (reloader ? reloader.reload() : (missedChange = true))
   try {
@@ -97,7 +97,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     await nc.close().catch(() => undefined)
     throw e
   }
-  const state = { stopping: false, ackWaitMs: ackWaitMs(built.snapshot.longestTimeoutMs(settings.delivery.defaultTimeoutMs)) }
+  const state = { stopping: false, delivering: 0, ackWaitMs: ackWaitMs(built.snapshot.longestTimeoutMs(settings.delivery.defaultTimeoutMs)) }
   try {
     // Daemons started together on a fresh cluster race to create the same replicated streams.
     await whileUnavailable(() => ensureStreams(jsm, settings))
@@ -119,7 +119,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     nc,
     js: nc.jetstream(),
     jsm,
-    deliverer: createDeliverer({ dispatcher, maxResponseBytes, defaultRateLimit, createLimiter: cluster.membership.limiter }),
+    deliverer: createDeliverer({ dispatcher, maxResponseBytes, defaultRateLimit, createLimiter: cluster.membership?.limiter }),
     attemptLog: new AttemptLog(nc, { logger }),
     acks: new AckBatch(),
     slots: new Slots(concurrency),
@@ -131,7 +131,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
 
   const consumption = startConsuming(ctx, { event: eventHandler(ctx), job: jobHandler(ctx) })
   const topology = watchTopology(ctx, consumption.restartPulls)
-  const readiness = watchReadiness(ctx, consumption.running, topology, { cluster: () => cluster.membership.view.initialized, profilesRevision: cluster.kv?.revision })
+  const readiness = watchReadiness(ctx, consumption.running, topology, { cluster: cluster.membership ? () => cluster.membership!.view.initialized : undefined, profilesRevision: cluster.kv?.revision })
   const reload = createReloader(ctx, loaded, { env, watch: options.watchProfiles !== false, kv: cluster.kv })
   reloader = reload
   if (missedChange) void reload.reload()
@@ -145,7 +145,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     reloadSettled: reload.settled,
     loops: consumption.loops,
     dispatcher,
-    leave: () => cluster.membership.stop(),
+    leave: () => cluster.leave(),
   })
 
   logger.info({ profiles: built.snapshot.size, servers: nc.getServer(), concurrency, maxEventBytes: ctx.maxEventBytes }, 'daemon started')

@@ -26,16 +26,25 @@ export interface Share {
   concurrency: number
 }
 
-/** Splits `total` tokens among `members` (sorted ids), favouring `wanting`; see the header. */
-export function allocate(total: number, members: readonly string[], wanting: ReadonlySet<string>, epoch: number): Map<string, number> {
+/**
+ * Splits `total` tokens among `members` (sorted ids), favouring `wanting`; see the header.
+ * `need(m)` is what a member not waiting reported using lately: it keeps that much (at most
+ * an even split), so a busy daemon that is not short keeps its pace when another one is.
+ */
+export function allocate(total: number, members: readonly string[], wanting: ReadonlySet<string>, epoch: number, need: (m: string) => number | undefined = () => undefined): Map<string, number> {
   const out = new Map<string, number>(members.map((m) => [m, 0]))
   if (!members.length || total <= 0) return out
+  const anyWanting = members.some((m) => wanting.has(m))
   let rest = total
   if (total >= members.length) {
-    for (const m of members) out.set(m, 1)
-    rest -= members.length
+    const fair = Math.floor(total / members.length)
+    for (const m of members) {
+      const keep = anyWanting && !wanting.has(m) ? Math.min(fair, Math.max(1, need(m) ?? 1)) : 1
+      out.set(m, keep)
+      rest -= keep
+    }
   }
-  const pool = members.some((m) => wanting.has(m)) ? members.filter((m) => wanting.has(m)) : [...members]
+  const pool = anyWanting ? members.filter((m) => wanting.has(m)) : [...members]
   const each = Math.floor(rest / pool.length)
   const extra = rest - each * pool.length
   const offset = extra ? epoch % pool.length : 0
@@ -54,6 +63,8 @@ export interface MemberState {
   wants: ReadonlySet<string>
   /** Requests in flight above its share, per profile. */
   over: Readonly<Record<string, number>>
+  /** What it used lately per profile: [starts, in flight], rounded up (see limiter need()). */
+  need?: Readonly<Record<string, readonly [number, number]>>
 }
 
 export interface ViewTiming {
@@ -80,6 +91,7 @@ interface Snapshot {
   from: number
   alive: string[]
   wants: Map<string, ReadonlySet<string>>
+  need: Map<string, Readonly<Record<string, readonly [number, number]>>>
 }
 
 const NONE: Target = { starts: 0, concurrency: 0, validUntil: Infinity, othersOver: 0 }
@@ -112,8 +124,8 @@ export class ClusterView {
     for (const m of entries) this.members.set(m.id, m)
     const alive = this.aliveAt(now)
     const others = alive.some((m) => m !== this.self)
-    this.snapshots = others ? [{ from: -Infinity, alive: [], wants: new Map() }] : []
-    this.snapshots.push({ from: others ? now : -Infinity, alive, wants: this.wantsOf(alive) })
+    this.snapshots = others ? [{ from: -Infinity, alive: [], wants: new Map(), need: new Map() }] : []
+    this.snapshots.push({ from: others ? now : -Infinity, alive, wants: this.wantsOf(alive), need: this.needOf(alive) })
     this.version++
   }
 
@@ -128,9 +140,10 @@ export class ClusterView {
   refresh(now: number): void {
     const alive = this.aliveAt(now)
     const wants = this.wantsOf(alive)
+    const need = this.needOf(alive)
     const last = this.snapshots[this.snapshots.length - 1]
-    if (last && sameMembers(last, alive, wants)) return
-    this.snapshots.push({ from: now, alive, wants })
+    if (last && sameMembers(last, alive, wants, need)) return
+    this.snapshots.push({ from: now, alive, wants, need })
     while (this.snapshots.length > 2 && this.snapshots[1].from < now - KEEP_MS) this.snapshots.shift()
     this.version++
   }
@@ -171,9 +184,10 @@ export class ClusterView {
       }
       const wanting = new Set(s.alive.filter((m) => s.wants.get(m)?.has(profile)))
       rotating ||= remainderOf(tokens, s.alive, wanting) > 0 || remainderOf(concurrency, s.alive, wanting) > 0
+      const needOf = (k: 0 | 1) => (m: string) => s.need.get(m)?.[profile]?.[k]
       for (const e of epochs) {
-        starts = Math.min(starts, allocate(tokens, s.alive, wanting, e).get(this.self) ?? 0)
-        conc = Math.min(conc, allocate(concurrency, s.alive, wanting, e).get(this.self) ?? 0)
+        starts = Math.min(starts, allocate(tokens, s.alive, wanting, e, needOf(0)).get(this.self) ?? 0)
+        conc = Math.min(conc, allocate(concurrency, s.alive, wanting, e, needOf(1)).get(this.self) ?? 0)
       }
     }
     if (rotating) validUntil = Math.min(validUntil, epochs.length > 1 ? epochs[0] * epochMs + delay : (epochs[0] + 1) * epochMs)
@@ -184,6 +198,10 @@ export class ClusterView {
 
   private aliveAt(now: number): string[] {
     return [...this.members.values()].filter((m) => now - m.seenAt <= this.timing.aliveMs).map((m) => m.id).sort()
+  }
+
+  private needOf(alive: readonly string[]): Map<string, Readonly<Record<string, readonly [number, number]>>> {
+    return new Map(alive.map((m) => [m, this.members.get(m)?.need ?? {}]))
   }
 
   private wantsOf(alive: readonly string[]): Map<string, ReadonlySet<string>> {
@@ -197,9 +215,10 @@ function remainderOf(total: number, members: readonly string[], wanting: Readonl
   return pool ? rest % pool : 0
 }
 
-function sameMembers(s: Snapshot, alive: readonly string[], wants: Map<string, ReadonlySet<string>>): boolean {
+function sameMembers(s: Snapshot, alive: readonly string[], wants: Snapshot['wants'], need: Snapshot['need']): boolean {
   if (s.alive.length !== alive.length || s.alive.some((m, i) => m !== alive[i])) return false
   for (const m of alive) if (!sameSet(s.wants.get(m) ?? new Set(), wants.get(m) ?? new Set())) return false
+  for (const m of alive) if (JSON.stringify(s.need.get(m) ?? {}) !== JSON.stringify(need.get(m) ?? {})) return false
   return true
 }
 

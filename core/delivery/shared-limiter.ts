@@ -24,6 +24,12 @@ export interface SharedLimiter extends RateLimiter {
   share(): { starts: number; concurrency: number }
   /** Looks at the share again now (the view changed). */
   poke(): void
+  /**
+   * What this daemon used since the last call, with room to grow: [starts, in flight], each
+   * twice the count plus one rounded up to a power of two (few distinct values, so the view
+   * changes seldom); undefined when it used nothing. Read once per heartbeat.
+   */
+  need(): readonly [number, number] | undefined
 }
 
 export interface SharedLimiterOptions {
@@ -61,6 +67,8 @@ export function createSharedLimiter(profile: string, limits: RateLimit, view: Cl
   let timer: NodeJS.Timeout | undefined
   let ticker: NodeJS.Timeout | undefined
   let lastWaitAt = -Infinity
+  let startsSinceNeed = 0
+  let peakInFlight = 0
   let target: Target = { starts: 0, concurrency: 0, validUntil: -Infinity, othersOver: 0 }
   let targetVersion = -1
 
@@ -85,6 +93,8 @@ export function createSharedLimiter(profile: string, limits: RateLimit, view: Cl
     starts[slot] = Infinity
     head = head + 1 === tokens ? 0 : head + 1
     inFlight++
+    startsSinceNeed++
+    if (inFlight > peakInFlight) peakInFlight = inFlight
     let released = false
     let stamped = false
     const release = (() => {
@@ -181,5 +191,17 @@ export function createSharedLimiter(profile: string, limits: RateLimit, view: Cl
     poke() {
       if (qHead < queue.length) drain()
     },
+    need() {
+      const used = startsSinceNeed
+      const peak = Math.max(peakInFlight, inFlight)
+      startsSinceNeed = 0
+      peakInFlight = inFlight
+      if (used === 0 && peak === 0) return undefined
+      return [roundUp(2 * used + 1), roundUp(2 * peak + 1)] as const
+    },
   }
+}
+
+function roundUp(n: number): number {
+  return 2 ** Math.ceil(Math.log2(Math.max(1, n)))
 }

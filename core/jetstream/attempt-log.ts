@@ -59,6 +59,11 @@ export class AttemptLog {
     this.buffer = []
     if (batch.length === 0) return this.inflight
     const nc = this.nc
+    if (nc.isClosed()) {
+      // A delivery that ended after shutdown closed NATS: its message is not acked either, so it comes back.
+      this.options.logger?.warn({ failed: batch.length }, 'attempt log records could not be sent: NATS is closed')
+      return this.inflight
+    }
     for (const r of batch) {
       const h = natsHeaders()
       h.set('Nats-Msg-Id', `${r.eventId}:${r.profile}:${r.cycle}:${r.attempt}`)
