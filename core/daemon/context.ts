@@ -19,8 +19,6 @@ export interface DaemonState {
   stopping: boolean
   /** The consumers' ack_wait (it follows the longest profile timeout on reload). */
   ackWaitMs: number
-  /** Deliveries started and not finished, those waiting for a rate-limit slot included (they hold no process slot). */
-  delivering: number
 }
 
 export interface DaemonContext {

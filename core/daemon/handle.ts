@@ -49,7 +49,6 @@ export async function deliver(ctx: DaemonContext, m: JsMsg, compiled: CompiledPr
   if (await deferIfOverflowing(ctx, m, job)) return
   const { metrics, logger } = ctx
   metrics.inFlight.inc()
-  ctx.state.delivering++
   // ack_wait is set above twice the longest timeout, and the deliverer calls onWait while
   // a rate-limit slot is awaited; only an attempt whose timeout comes near ack_wait (a
   // reload raised it and the consumer update has not landed) needs a timer of its own.
@@ -68,7 +67,6 @@ export async function deliver(ctx: DaemonContext, m: JsMsg, compiled: CompiledPr
   } finally {
     if (keepAlive) clearInterval(keepAlive)
     metrics.inFlight.dec()
-    ctx.state.delivering--
   }
   span?.end({ status: result?.status ?? null, error: result === undefined ? 'internal error' : result.ok ? null : (result.error ?? result.outcome) })
   const finishedAt = Date.now()

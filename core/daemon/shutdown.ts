@@ -34,13 +34,7 @@ export function createShutdown(ctx: DaemonContext, parts: ShutdownParts): Shutdo
     parts.closeWatchers()
     parts.stopPulling()
     const graceMs = ctx.settings.delivery.shutdownGraceSeconds * 1000
-    // A delivery waiting for its rate-limit slot holds no process slot: wait for those too.
-    const idle = async (): Promise<boolean> => {
-      await ctx.slots.idle()
-      while (ctx.state.delivering > 0) await sleep(50)
-      return true
-    }
-    const finished = await Promise.race([idle(), sleep(graceMs).then(() => false)])
+    const finished = await Promise.race([ctx.slots.idle().then(() => true), sleep(graceMs).then(() => false)])
     if (!finished) ctx.logger.warn({ inFlight: ctx.slots.inUse }, 'shutdown grace over: unfinished deliveries will be redelivered')
     await parts.leave?.()
     ctx.acks.flush()

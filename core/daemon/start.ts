@@ -97,7 +97,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     await nc.close().catch(() => undefined)
     throw e
   }
-  const state = { stopping: false, delivering: 0, ackWaitMs: ackWaitMs(built.snapshot.longestTimeoutMs(settings.delivery.defaultTimeoutMs)) }
+  const state = { stopping: false, ackWaitMs: ackWaitMs(built.snapshot.longestTimeoutMs(settings.delivery.defaultTimeoutMs)) }
   try {
     // Daemons started together on a fresh cluster race to create the same replicated streams.
     await whileUnavailable(() => ensureStreams(jsm, settings))
