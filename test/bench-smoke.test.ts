@@ -13,7 +13,7 @@ const run = promisify(execFile)
 const root = join(__dirname, '..')
 const entry = join(root, 'dist', 'bench', 'run.js')
 // Two rounds of nine drains, each a process start: minutes when the machine is busy.
-t.setTimeout(600_000)
+t.setTimeout(900_000)
 
 t.test('a small benchmark run reports A, B, P, every C variant, two daemons, latency, CPU, RSS and ratios', async (t) => {
   // npm test builds first; a lone `npx tap` run builds here.
@@ -21,7 +21,7 @@ t.test('a small benchmark run reports A, B, P, every C variant, two daemons, lat
   const dir = await mkdtemp(join(tmpdir(), 'cr-bench-smoke-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   const out = join(dir, 'result.json')
-  const { stdout } = await run(process.execPath, [entry, '--events', '300', '--rounds', '2', '--latency-seconds', '1', '--rate', '200', '--out', out], { cwd: root, timeout: 540_000 })
+  const { stdout } = await run(process.execPath, [entry, '--events', '300', '--rounds', '2', '--latency-seconds', '1', '--rate', '200', '--out', out], { cwd: root, timeout: 840_000 })
   t.match(stdout, /A raw undici POST loop/)
   t.match(stdout, /C\/B \(json\)/)
 
