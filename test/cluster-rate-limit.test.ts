@@ -14,7 +14,7 @@ import { maxInWindow } from './helpers/windows'
 
 const data = sampleData(new PluginRegistry(builtins).eventSpec('sms', 'sms-send')!)
 
-t.test('three daemons, perSecond 30 and maxConcurrent 6, 600 events: the limit holds for the sum', async (t) => {
+t.test('three daemons share one limit: perSecond 30 and maxConcurrent 6 over 600 events, then perSecond 2 over 20 (slower than the number of daemons)', async (t) => {
   // 150 ms per answer: 30 a second need 4.5 in flight, so both limits are in play.
   const ep = await startEndpoint({ behaviour: { delayMs: 150 } })
   const stack = await createClusterStack()
@@ -49,4 +49,19 @@ t.test('three daemons, perSecond 30 and maxConcurrent 6, 600 events: the limit h
   const perSecond = Array.from({ length: Math.ceil((last - first) / 1000) }, (_, k) => starts.filter((x) => x >= first + k * 1000 && x < first + (k + 1) * 1000).length)
   t.comment(`starts per second: ${perSecond.join(' ')}`)
   t.comment(JSON.stringify({ spanMs: Math.round(last - first), maxPerSecond: maxInWindow(starts), maxInFlight: ep.maxInFlight, perDaemon: stack.daemons.length }))
+
+  // A profile slower than the number of daemons: perSecond 2 across 3 (tokens rotate).
+  const slow = await startEndpoint()
+  t.teardown(() => slow.close())
+  await stack.writeProfile({ id: 'shared-2', title: 'Shared limit 2', account: 'slow', channel: 'sms', endpoint: `${slow.url}/cb?id=<id>`, rateLimit: { perSecond: 2, maxConcurrent: 2 } })
+  const again = await stack.cli('profiles', 'push', '--json')
+  const rev2 = (JSON.parse(again.stdout) as { revision: number }).revision
+  await eventually(async () => (await stack.readyDocs()).every((d) => d?.profilesRevision === rev2), 10_000)
+  const M = 20
+  await Promise.all(Array.from({ length: M }, (_, i) => js.publish('callbacks.sms.sms-send', Buffer.from(JSON.stringify({ id: `evt_slow_${i}`, account: 'slow', data })), { msgID: `evt_slow_${i}` })))
+  await slow.waitFor(M, 60_000)
+  const slowStarts = slow.requests.map((r) => r.startedAt)
+  t.equal(new Set(slow.requests.map((r) => String(r.headers['webhook-id']))).size, M, 'all 20 delivered')
+  t.ok(maxInWindow(slowStarts) <= 2, `never more than 2 in a sliding second (saw ${maxInWindow(slowStarts)})`)
+  t.comment(JSON.stringify({ slowSpanMs: Math.round(Math.max(...slowStarts) - Math.min(...slowStarts)) }))
 })
