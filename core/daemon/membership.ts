@@ -96,34 +96,7 @@ export async function startMembership(options: MembershipOptions): Promise<Membe
   }
 
   await beat()
-  // The first full view: every heartbeat in the bucket, each counted from the server's
-  // timestamp (a dead daemon's old key is not mistaken for a live one). initializedFn may run
-  // inside watch() before the entries are iterated; the timer lets the loop take them first.
-  const initial: MemberState[] = []
-  let initialized = false
-  let ready: () => void = () => undefined
-  const readyP = new Promise<void>((resolve) => (ready = resolve))
-  const init = (): void => {
-    initialized = true
-    view.initialize(initial, Date.now())
-    changed()
-    ready()
-  }
-  const watcher = await kv.watch({ initializedFn: () => setTimeout(init, 0) })
-  void (async () => {
-    for await (const e of watcher) {
-      const now = Date.now()
-      const m = toMember(e, Math.min(now, e.created.getTime()))
-      if (!initialized) {
-        if ('gone' in m) initial.splice(0, initial.length, ...initial.filter((x) => x.id !== m.id))
-        else initial.push(m)
-        continue
-      }
-      view.upsert(m, now)
-      changed()
-    }
-  })().catch((e: unknown) => options.logger.warn({ err: e }, 'watching CALLBACK_DAEMONS stopped'))
-  await readyP
+  const watcher = await watchMembers(kv, view, changed, options.logger)
 
   const heartbeat = setInterval(() => {
     if (stopped) return
@@ -165,4 +138,39 @@ export async function startMembership(options: MembershipOptions): Promise<Membe
       await kv.delete(id).catch(() => undefined)
     },
   }
+}
+
+/**
+ * Watches the bucket into the view; resolves once the first full view is in. Every heartbeat
+ * counts from the server's timestamp (a dead daemon's old key is not mistaken for a live one).
+ * initializedFn may run inside watch() before the entries are iterated; the timer lets the
+ * loop take them first.
+ */
+async function watchMembers(kv: KV, view: ClusterView, changed: () => void, logger: Logger): Promise<{ stop(): void }> {
+  const initial: MemberState[] = []
+  let initialized = false
+  let ready: () => void = () => undefined
+  const readyP = new Promise<void>((resolve) => (ready = resolve))
+  const init = (): void => {
+    initialized = true
+    view.initialize(initial, Date.now())
+    changed()
+    ready()
+  }
+  const watcher = await kv.watch({ initializedFn: () => setTimeout(init, 0) })
+  void (async () => {
+    for await (const e of watcher) {
+      const now = Date.now()
+      const m = toMember(e, Math.min(now, e.created.getTime()))
+      if (!initialized) {
+        if ('gone' in m) initial.splice(0, initial.length, ...initial.filter((x) => x.id !== m.id))
+        else initial.push(m)
+        continue
+      }
+      view.upsert(m, now)
+      changed()
+    }
+  })().catch((e: unknown) => logger.warn({ err: e }, 'watching CALLBACK_DAEMONS stopped'))
+  await readyP
+  return watcher
 }
