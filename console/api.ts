@@ -4,13 +4,7 @@ export interface ApiResult<T> {
   data: T
 }
 
-export interface PublicDiagnostic {
-  level: 'error' | 'warning'
-  code: string
-  file: string
-  pointer: string
-  message: string
-}
+export type { PublicDiagnostic } from '../core/json-shapes'
 
 export async function api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<ApiResult<T>> {
   const res = await fetch(`/console/api${path}`, {
@@ -32,6 +26,7 @@ export async function api<T = Record<string, unknown>>(method: string, path: str
   return { status: res.status, data: data as T }
 }
 
+/** The API's error text (`{ error, code }`), or the status when the answer had none. */
 export function errorOf(r: ApiResult<unknown>): string {
   const d = r.data as { error?: unknown }
   return typeof d?.error === 'string' ? d.error : `HTTP ${r.status}`

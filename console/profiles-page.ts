@@ -57,50 +57,51 @@ export async function profilesPage(main: HTMLElement): Promise<void> {
         'table',
         { class: 'list', id: 'profiles-table' },
         h('thead', null, h('tr', null, ['Title', 'Channel', 'Events', 'Method', 'Endpoint', 'Enabled', ''].map((c) => h('th', null, c)))),
-        h('tbody', null, r.data.profiles.map(row)),
-      ),
-    )
-  }
-
-  function row(p: ProfileRow): HTMLTableRowElement {
-    const toggle = h('input', { type: 'checkbox', class: 'switch', checked: p.enabled, 'aria-label': `Enable ${p.title}`, 'data-action': 'toggle' })
-    toggle.addEventListener('change', async () => {
-      toggle.disabled = true
-      const r = await api<{ reload?: { ok: boolean; errors: string[] } }>('POST', `/profiles/${encodeURIComponent(p.id)}/enabled`, { enabled: toggle.checked })
-      toggle.disabled = false
-      if (r.status === 200 && r.data.reload && !r.data.reload.ok) toast('Saved, but the daemon kept its last good profiles', 'error', r.data.reload.errors.join('; '))
-      else if (r.status === 200) toast(toggle.checked ? 'Callback profile enabled' : 'Callback profile disabled', 'ok', p.title)
-      else {
-        toggle.checked = !toggle.checked
-        toast('Could not change the profile', 'error', errorOf(r))
-      }
-    })
-    const remove = async () => {
-      const yes = await confirmDialog('Delete callback profile?', `"${p.title}" (${p.file}) will be deleted and receive no more callbacks.`, 'Delete')
-      if (!yes) return
-      const r = await api('DELETE', `/profiles/${encodeURIComponent(p.id)}`)
-      if (r.status === 200) {
-        toast('Callback profile deleted', 'ok', p.title)
-        await load()
-      } else toast('Could not delete the profile', 'error', errorOf(r))
-    }
-    return h(
-      'tr',
-      { 'data-profile-id': p.id, class: p.enabled ? '' : 'disabled' },
-      h('td', { class: 'title' }, h('a', { href: `#/profiles/${encodeURIComponent(p.id)}/edit` }, p.title), h('div', { class: 'sub' }, `${p.id} · ${p.account}`)),
-      h('td', { class: 'channel' }, p.channel),
-      h('td', { class: 'events' }, p.events.join(', ')),
-      h('td', { class: 'method' }, p.method),
-      h('td', { class: 'endpoint' }, p.endpoint),
-      h('td', null, toggle),
-      h(
-        'td',
-        { class: 'row-actions' },
-        h('a', { class: 'button small secondary', href: `#/profiles/${encodeURIComponent(p.id)}/edit`, 'data-action': 'edit' }, 'Edit'),
-        h('button', { type: 'button', class: 'small danger', 'data-action': 'delete', onclick: remove }, 'Delete'),
+        h('tbody', null, r.data.profiles.map((p) => row(p, load))),
       ),
     )
   }
 
   await load()
+}
+
+/** One profile's row: title (edit link), channel, events, method, endpoint, the enabled switch, Edit and Delete. */
+function row(p: ProfileRow, reload: () => Promise<void>): HTMLTableRowElement {
+  const toggle = h('input', { type: 'checkbox', class: 'switch', checked: p.enabled, 'aria-label': `Enable ${p.title}`, 'data-action': 'toggle' })
+  toggle.addEventListener('change', async () => {
+    toggle.disabled = true
+    const r = await api<{ reload?: { ok: boolean; errors: string[] } }>('POST', `/profiles/${encodeURIComponent(p.id)}/enabled`, { enabled: toggle.checked })
+    toggle.disabled = false
+    if (r.status === 200 && r.data.reload && !r.data.reload.ok) toast('Saved, but the daemon kept its last good profiles', 'error', r.data.reload.errors.join('; '))
+    else if (r.status === 200) toast(toggle.checked ? 'Callback profile enabled' : 'Callback profile disabled', 'ok', p.title)
+    else {
+      toggle.checked = !toggle.checked
+      toast('Could not change the profile', 'error', errorOf(r))
+    }
+  })
+  const remove = async () => {
+    const yes = await confirmDialog('Delete callback profile?', `"${p.title}" (${p.file}) will be deleted and receive no more callbacks.`, 'Delete')
+    if (!yes) return
+    const r = await api('DELETE', `/profiles/${encodeURIComponent(p.id)}`)
+    if (r.status === 200) {
+      toast('Callback profile deleted', 'ok', p.title)
+      await reload()
+    } else toast('Could not delete the profile', 'error', errorOf(r))
+  }
+  return h(
+    'tr',
+    { 'data-profile-id': p.id, class: p.enabled ? '' : 'disabled' },
+    h('td', { class: 'title' }, h('a', { href: `#/profiles/${encodeURIComponent(p.id)}/edit` }, p.title), h('div', { class: 'sub' }, `${p.id} · ${p.account}`)),
+    h('td', { class: 'channel' }, p.channel),
+    h('td', { class: 'events' }, p.events.join(', ')),
+    h('td', { class: 'method' }, p.method),
+    h('td', { class: 'endpoint' }, p.endpoint),
+    h('td', null, toggle),
+    h(
+      'td',
+      { class: 'row-actions' },
+      h('a', { class: 'button small secondary', href: `#/profiles/${encodeURIComponent(p.id)}/edit`, 'data-action': 'edit' }, 'Edit'),
+      h('button', { type: 'button', class: 'small danger', 'data-action': 'delete', onclick: remove }, 'Delete'),
+    ),
+  )
 }

@@ -1,6 +1,7 @@
 // Shared pieces of the pages: the toast (bottom left, as on the reference page),
-// the confirmation dialog, and the channel labels the reference page uses.
+// the confirmation dialog, and the labels of channels and formats.
 import { h, clear, byId } from './dom'
+import type { ChannelMeta } from '../core/json-shapes'
 
 let toastTimer: number | undefined
 
@@ -45,42 +46,16 @@ export function confirmDialog(title: string, text: string, confirmLabel: string)
   })
 }
 
-/** The reference page's channel choices, in its order; other plugins go before Default. */
-const REFERENCE_CHANNELS: Record<string, string> = {
-  voice: 'Voice - callback dynamic variables and types from Voice',
-  sms: 'SMS - callback dynamic variables and types from SMS',
-  email: 'email - Email Gateway APIs',
-  whatsapp: 'whatsApp - WhatsApp Callbacks',
-}
+export type { ChannelMeta, Meta } from '../core/json-shapes'
 
-export interface ChannelMeta {
-  name: string
-  title: string
-  catchAll: boolean
-  events: string[]
-  retry: { maxRetries: number; intervalSeconds: number; backoff: string }
-}
-
-export interface Meta {
-  channels: ChannelMeta[]
-  formats: string[]
-  methods: string[]
-  algorithms: string[]
-  defaultTimeoutMs: number
-  deadLetters: boolean
-  attempts: boolean
-}
-
+/** A channel's label is its plugin's title: a new plugin brings its own. */
 export function channelLabel(c: ChannelMeta): string {
-  if (REFERENCE_CHANNELS[c.name]) return REFERENCE_CHANNELS[c.name]
-  if (c.catchAll) return `${c.title.replace(/\s*\(.*\)$/, '')} - No channel selected`
-  return `${c.title} - ${c.name}`
+  return c.title
 }
 
-export function orderedChannels(channels: ChannelMeta[]): ChannelMeta[] {
-  const known = Object.keys(REFERENCE_CHANNELS)
-  const rank = (c: ChannelMeta) => (c.catchAll ? 1000 : known.includes(c.name) ? known.indexOf(c.name) : 100)
-  return [...channels].sort((a, b) => rank(a) - rank(b))
+/** The plugins' order (plugins/index.ts), with the catch-all (Default) last. */
+export function orderedChannels(channels: readonly ChannelMeta[]): ChannelMeta[] {
+  return [...channels.filter((c) => !c.catchAll), ...channels.filter((c) => c.catchAll)]
 }
 
 export const FORMAT_LABELS: Record<string, string> = { form: 'Form Data', urlencoded: 'URL Encoded', json: 'JSON' }
