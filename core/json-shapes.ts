@@ -1,5 +1,50 @@
 // The JSON documents the CLI's listings print (DESIGN "CLI", `--json`), which the web
-// console's API serves too. Type-only and import-free, so the browser bundle shares them.
+// console's API serves too, and the console API's own answers. Type-only and import-free,
+// so the browser bundle shares them.
+
+export type VariableType = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'array'
+
+/** One dynamic variable of a catalog: `variables --json` and the console's pane. */
+export interface VariableSpec {
+  /** Dotted path into data (`a.b`, `items[n].id`); never starts with `_`. */
+  name: string
+  type: VariableType
+  description: string
+  /** Put together, the examples of an event form a valid sample `data`. */
+  example: unknown
+}
+
+/** A configuration problem as the console shows it: the file's name only, not the server's paths. */
+export interface PublicDiagnostic {
+  level: 'error' | 'warning' | 'note'
+  code: string
+  /** The file's base name. */
+  file: string
+  /** JSON pointer inside the file ('' = the whole document). */
+  pointer: string
+  message: string
+}
+
+/** A channel as the console's form offers it. */
+export interface ChannelMeta {
+  name: string
+  /** The plugin's title: the channel's label on the page. */
+  title: string
+  catchAll: boolean
+  events: string[]
+  retry: { maxRetries: number; intervalSeconds: number; backoff: string }
+}
+
+/** The console API's `GET /meta`: what the form offers. */
+export interface Meta {
+  channels: ChannelMeta[]
+  formats: string[]
+  methods: string[]
+  algorithms: string[]
+  defaultTimeoutMs: number
+  deadLetters: boolean
+  attempts: boolean
+}
 
 /** `profiles --json`: one row per profile. */
 export interface ProfileRow {

@@ -92,7 +92,9 @@ const smsProfile = (endpoint: string) => ({
 t.test('the console refuses to start without CALLBACK_ROUTER_CONSOLE_TOKEN', async (t) => {
   t.throws(() => consoleToken({}), { code: 'CONSOLE_TOKEN_MISSING' })
   t.throws(() => consoleToken({ CALLBACK_ROUTER_CONSOLE_TOKEN: '  ' }), { code: 'CONSOLE_TOKEN_MISSING' })
-  t.equal(consoleToken({ CALLBACK_ROUTER_CONSOLE_TOKEN: 'abc' }), 'abc')
+  // Since issue 14: a token shorter than 24 characters stops it too (test/console-hardening.test.ts).
+  t.throws(() => consoleToken({ CALLBACK_ROUTER_CONSOLE_TOKEN: 'abc' }), { code: 'CONSOLE_TOKEN_SHORT' })
+  t.equal(consoleToken({ CALLBACK_ROUTER_CONSOLE_TOKEN: 'abc'.repeat(8) }), 'abc'.repeat(8))
 })
 
 t.test('every request needs the token: API 401, page redirects to sign-in, sign-in page is open', async (t) => {

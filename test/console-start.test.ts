@@ -16,7 +16,7 @@ t.test('start refuses to run the console without CALLBACK_ROUTER_CONSOLE_TOKEN',
 t.test('start serves the console under /console behind the token', async (t) => {
   const fx = await createFixture({ settings })
   t.teardown(() => fx.close())
-  const token = 'start-test-token-42'
+  const token = 'start-test-token-42-0f9e8d7c'
   const cli = spawnCli(['--config', fx.configFile, 'start'], { CALLBACK_ROUTER_CONSOLE_TOKEN: token })
   t.teardown(async () => {
     cli.proc.kill('SIGTERM')

@@ -1,8 +1,9 @@
 // `attempts <event-id>`: every delivery attempt of an event, from the attempt log.
 import type { Command } from 'commander'
 import { readAttempts } from '../jetstream/attempt-log'
-import { EXIT_USAGE, fail } from './context'
-import { NATS_OPTION, table, withNats } from './nats-client'
+import { failWith } from './context'
+import { NATS_OPTION, withNats } from './nats-client'
+import { table } from './table'
 
 export function register(program: Command): void {
   program
@@ -12,7 +13,7 @@ export function register(program: Command): void {
     .option('--json', 'print [{ eventId, profile, cycle, attempt, at, status, error, latencyMs }]')
     .option(...NATS_OPTION)
     .action(async (eventId: string, opts: { json?: boolean }, cmd: Command) => {
-      if (!/^[A-Za-z0-9_-]{1,128}$/.test(eventId)) fail(`"${eventId}" is not an event id ([A-Za-z0-9_-]{1,128})`, EXIT_USAGE)
+      if (!/^[A-Za-z0-9_-]{1,128}$/.test(eventId)) failWith('CLI_USAGE', `"${eventId}" is not an event id ([A-Za-z0-9_-]{1,128})`)
       const rows = await withNats(cmd, ({ js, jsm }) => readAttempts(js, jsm, eventId))
       if (opts.json) {
         process.stdout.write(JSON.stringify(rows, null, 2) + '\n')

@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import { loadConfig, type LoadedConfig, type LoadOptions } from '../config/settings'
 import { formatDiagnostic, hasErrors } from '../diagnostics'
 import { loadKvProfiles } from './active-store'
+import { CallbackRouterError, type ErrorCode } from '../errors'
 
 /** Exit codes: 0 success, 1 a failure the command reports, 2 bad usage. */
 export const EXIT_FAILURE = 1
@@ -17,6 +18,12 @@ export class CliExit extends Error {
 /** Stops the command: the message goes to stderr and the process exits with `exitCode`. */
 export function fail(message: string, exitCode = EXIT_FAILURE): never {
   throw new CliExit(exitCode, message)
+}
+
+/** Stops the command with a catalogued error: its message to stderr, its exit code (default 1). */
+export function failWith(code: ErrorCode, ...args: unknown[]): never {
+  const e = new CallbackRouterError(code, args)
+  throw new CliExit(e.exitCode ?? EXIT_FAILURE, e.message)
 }
 
 /** The global options of the program, wherever the command sits. */

@@ -1,5 +1,5 @@
 // What the NATS commands (publish, dead-letters, attempts) share: a short-lived connection
-// from the settings, and aligned tables.
+// from the settings, and the --nats option (tables: table.ts).
 import type { Command } from 'commander'
 import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats'
 import type { LoadedConfig } from '../config/settings'
@@ -34,10 +34,3 @@ export async function withNats<T>(cmd: Command, fn: (s: NatsSession) => Promise<
 }
 
 export const NATS_OPTION = ['--nats <urls>', 'NATS server URLs, comma-separated (overrides NATS_URL and the settings)'] as const
-
-/** Columns padded to their widest cell; the last column is left ragged. */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
-  const line = (c: string[]): string => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]))).join('  ').trimEnd()
-  return [line(header), ...rows.map(line)].join('\n')
-}

@@ -7,7 +7,7 @@ import { checkPluginConformance } from '../testing/conformance'
 import type { ConformanceReport } from '../testing/report'
 import { formatMessage } from '../errors'
 import { EXIT_FAILURE, EXIT_USAGE, fail } from './context'
-import { table } from './nats-client'
+import { table } from './table'
 import { scaffoldPlugin, ScaffoldError } from './plugin-scaffold'
 
 /** The module's default export (or the module itself, for CommonJS `module.exports =`). */

@@ -7,7 +7,7 @@ import { ensureEmbeddedNats, type EmbeddedNats } from '../daemon/embedded-nats'
 import { createLogger, type Logger } from '../logger'
 import { startStatusServer, type StatusServer } from '../daemon/status-server'
 import { mountConsole, type DaemonConsole } from '../console/mount'
-import { ConsoleConfigError } from '../console/auth'
+import { CallbackRouterError } from '../errors'
 import { fail, globalOptions } from './context'
 
 interface StartOptions {
@@ -80,7 +80,7 @@ async function serve(daemon: Daemon, logger: Logger, embedded: EmbeddedNats | un
       webConsole = mountConsole(status, daemon, { log: logger })
       logger.info({ url: `${status.url}/console/` }, 'web console listening')
     } catch (e) {
-      if (!(e instanceof ConsoleConfigError)) throw e
+      if (!(e instanceof CallbackRouterError && e.exitCode !== undefined)) throw e
       logger.error({ code: e.code }, e.message)
       await status.close()
       await daemon.stop()

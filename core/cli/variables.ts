@@ -2,10 +2,13 @@
 // then the "Copy to Clipboard" text for the selected variables.
 import type { Command } from 'commander'
 import type { PluginRegistry } from '../plugin/registry'
-import type { VariableSpec } from '../plugin/contract'
+import type { VariableSpec } from '../json-shapes'
 import { closest, ENVELOPE_VARIABLES } from '../plugin/catalog'
 import { buildSnippet, SNIPPET_FORMATS, type SnippetFormat } from '../plugin/snippet'
-import { EXIT_USAGE, fail, loadCliConfig } from './context'
+import { mergedProperties } from '../plugin/merged-schema'
+import { failWith, loadCliConfig } from './context'
+import { CallbackRouterError } from '../errors'
+import { table } from './table'
 
 /** One event's answer; `--json` prints exactly this (an array of them without an event). */
 export interface VariablesListing {
@@ -20,8 +23,10 @@ export interface VariablesOptions {
   format?: SnippetFormat
 }
 
-/** Thrown for a channel, event, name or format the user got wrong (exit 2). */
-export class UsageError extends Error {}
+/** A channel, event, name or format the user got wrong: CLI_USAGE (exit 2). */
+function usage(message: string): CallbackRouterError {
+  return new CallbackRouterError('CLI_USAGE', [message])
+}
 
 /**
  * The listings for `channel` (every event, or `event`). A catch-all channel shows
@@ -30,16 +35,16 @@ export class UsageError extends Error {}
  */
 export function listVariables(registry: PluginRegistry, channel: string, event?: string, options: VariablesOptions = {}): VariablesListing[] {
   const plugin = registry.get(channel)
-  if (!plugin) throw new UsageError(`unknown channel "${channel}" (channels: ${registry.names.join(', ')})`)
+  if (!plugin) throw usage(`unknown channel "${channel}" (channels: ${registry.names.join(', ')})`)
   const format = options.format ?? 'query'
-  if (!SNIPPET_FORMATS.includes(format)) throw new UsageError(`unknown format "${format}" (formats: ${SNIPPET_FORMATS.join(', ')})`)
+  if (!SNIPPET_FORMATS.includes(format)) throw usage(`unknown format "${format}" (formats: ${SNIPPET_FORMATS.join(', ')})`)
 
   let events: string[]
   if (event !== undefined) {
     if (!registry.eventSpec(channel, event)) {
       const known = registry.eventsOf(channel)
       const hint = closest(event, known)
-      throw new UsageError(`channel "${channel}" has no event "${event}"${hint ? ` (did you mean "${hint}"?)` : ''} (events: ${known.join(', ')})`)
+      throw usage(`channel "${channel}" has no event "${event}"${hint ? ` (did you mean "${hint}"?)` : ''} (events: ${known.join(', ')})`)
     }
     events = [event]
   } else {
@@ -70,7 +75,7 @@ export function listVariables(registry: PluginRegistry, channel: string, event?:
     for (const s of options.select) {
       if (!offered.has(s)) {
         const hint = closest(s, [...offered])
-        throw new UsageError(`--select: "${s}" is not a variable of ${channel}${event ? ` ${event}` : ''}${hint ? ` (did you mean "${hint}"?)` : ''}`)
+        throw usage(`--select: "${s}" is not a variable of ${channel}${event ? ` ${event}` : ''}${hint ? ` (did you mean "${hint}"?)` : ''}`)
       }
     }
   }
@@ -94,25 +99,11 @@ function buildSnippetFor(names: string[], format: SnippetFormat, schemaOf: (name
   return buildSnippet(names, format, mergedProperties([...distinct]))
 }
 
-/** A schema whose properties are the union of several (for literal-key lookups only). */
-function mergedProperties(schemas: Array<Record<string, unknown>>): Record<string, unknown> {
-  const properties: Record<string, unknown> = {}
-  for (const s of schemas) {
-    for (const [k, v] of Object.entries((s.properties as Record<string, unknown>) ?? {})) if (!(k in properties)) properties[k] = v
-  }
-  return { type: 'object', properties }
-}
-
 /** The pane as text: a table per event, then its snippet. */
 export function renderListing(l: VariablesListing, format: SnippetFormat): string {
   const rows = l.variables.map((v) => [v.name, v.type, JSON.stringify(v.example), v.description])
-  const header = ['NAME', 'TYPE', 'EXAMPLE', 'DESCRIPTION']
-  const widths = header.map((h, i) => Math.min(i === 2 ? 40 : 48, Math.max(h.length, ...rows.map((r) => r[i].length))))
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : (c.length > widths[i] ? c.slice(0, widths[i] - 1) + '…' : c).padEnd(widths[i])))
-      .join('  ')
-      .trimEnd()
+  // Examples and names can be long: capped so the description still shows.
+  const lines = table(['NAME', 'TYPE', 'EXAMPLE', 'DESCRIPTION'], rows, [48, 48, 40])
   const title = l.event === '*' ? `${l.channel}: any event` : `${l.channel} ${l.event}`
   const how: Record<SnippetFormat, string> = {
     query: 'paste after ? in a GET endpoint',
@@ -122,8 +113,7 @@ export function renderListing(l: VariablesListing, format: SnippetFormat): strin
   }
   return [
     `${title} (${l.variables.length} variable${l.variables.length === 1 ? '' : 's'})`,
-    line(header),
-    ...rows.map(line),
+    lines,
     '',
     `${format} snippet (${how[format]}):`,
     l.snippet,
@@ -154,7 +144,7 @@ export function register(program: Command): void {
       try {
         listings = listVariables(config.registry, channel, event, { select, format: opts.format as SnippetFormat })
       } catch (e) {
-        if (e instanceof UsageError) fail(`variables: ${e.message}`, EXIT_USAGE)
+        if (e instanceof CallbackRouterError && e.code === 'CLI_USAGE') failWith('CLI_USAGE', `variables: ${e.message}`)
         throw e
       }
       if (opts.json) {

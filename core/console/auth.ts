@@ -3,21 +3,20 @@
 // changes from a browser must also come from the console's own origin (CSRF).
 import { createHmac, timingSafeEqual, createHash } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
+import { CallbackRouterError } from '../errors'
 
 export const TOKEN_ENV = 'CALLBACK_ROUTER_CONSOLE_TOKEN'
 export const COOKIE_NAME = 'callback_router_console'
+/** 24 characters of `openssl rand -hex 32` are 96 bits: beyond guessing even at full speed. */
+export const MIN_TOKEN_LENGTH = 24
+/** A browser session lasts a working day; then the operator signs in again. */
+export const SESSION_SECONDS = 8 * 60 * 60
 
-/** Thrown when the console cannot start: the message says what to do. */
-export class ConsoleConfigError extends Error {
-  readonly code = 'CONSOLE_TOKEN_MISSING'
-}
-
-/** The token from the environment; refuses to start without one. */
+/** The token from the environment; refuses to start without one, or with a short one. */
 export function consoleToken(env: NodeJS.ProcessEnv = process.env): string {
   const token = env[TOKEN_ENV]
-  if (!token || token.trim() === '') {
-    throw new ConsoleConfigError(`the console is enabled but ${TOKEN_ENV} is not set: set it to a long random secret (e.g. \`openssl rand -hex 32\`), or set console.enabled to false`)
-  }
+  if (!token || token.trim() === '') throw new CallbackRouterError('CONSOLE_TOKEN_MISSING', [TOKEN_ENV])
+  if (token.length < MIN_TOKEN_LENGTH) throw new CallbackRouterError('CONSOLE_TOKEN_SHORT', [TOKEN_ENV, token.length, MIN_TOKEN_LENGTH])
   return token
 }
 
@@ -29,15 +28,25 @@ export function sameSecret(given: string, expected: string): boolean {
 }
 
 /**
- * The cookie holds a value derived from the token, not the token itself: a copy
- * of the browser's cookie jar does not reveal the Bearer token for scripts.
+ * The cookie holds its expiry and an HMAC of it keyed by the token, not the token: a
+ * copy of the browser's cookie jar does not reveal the Bearer token for scripts, and
+ * stops working when the session ends (Max-Age tells the browser; the server checks).
  */
-export function sessionValue(token: string): string {
-  return createHmac('sha256', token).update('callback-router console session v1').digest('base64url')
+export function sessionValue(token: string, expiresAt: number): string {
+  return `${expiresAt}.${createHmac('sha256', token).update(`callback-router console session v2 ${expiresAt}`).digest('base64url')}`
 }
 
-export function sessionCookie(token: string, secure: boolean): string {
-  return `${COOKIE_NAME}=${sessionValue(token)}; Path=/console; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`
+/** True when `value` is a session this token signed that has not expired at `now` (seconds). */
+export function validSession(value: string, token: string, now = Math.floor(Date.now() / 1000)): boolean {
+  const m = /^(\d{1,12})\.[A-Za-z0-9_-]+$/.exec(value)
+  if (!m) return false
+  const expiresAt = Number(m[1])
+  return sameSecret(value, sessionValue(token, expiresAt)) && expiresAt > now
+}
+
+export function sessionCookie(token: string, secure: boolean, now = Math.floor(Date.now() / 1000)): string {
+  const value = sessionValue(token, now + SESSION_SECONDS)
+  return `${COOKIE_NAME}=${value}; Path=/console; Max-Age=${SESSION_SECONDS}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`
 }
 
 export function clearedCookie(): string {
@@ -66,8 +75,13 @@ export function authenticate(req: IncomingMessage, token: string): AuthMethod | 
     return m && sameSecret(m[1].trim(), token) ? 'bearer' : undefined
   }
   const cookie = readCookie(req, COOKIE_NAME)
-  if (cookie !== undefined && sameSecret(cookie, sessionValue(token))) return 'cookie'
+  if (cookie !== undefined && validSession(cookie, token)) return 'cookie'
   return undefined
+}
+
+/** The request offers a credential (right or wrong): a guess, when it fails. */
+export function offersCredential(req: IncomingMessage): boolean {
+  return req.headers.authorization !== undefined || !!readCookie(req, COOKIE_NAME)
 }
 
 /**

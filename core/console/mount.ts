@@ -29,7 +29,7 @@ export interface DaemonConsole {
   close(): Promise<void>
 }
 
-/** Throws ConsoleConfigError (code CONSOLE_TOKEN_MISSING) when the token is not set. */
+/** Throws CallbackRouterError CONSOLE_TOKEN_MISSING or CONSOLE_TOKEN_SHORT when the token will not do. */
 export function createDaemonConsole(daemon: ConsoleDaemon, options: DaemonConsoleOptions = {}): DaemonConsole {
   const env = options.env ?? process.env
   const token = consoleToken(env)

@@ -1,17 +1,10 @@
 // The channel plugin contract (DESIGN "Plugin contract"). Built-ins and external
 // plugins load through the same checks; core/ never names a channel.
 import type { CallbackEvent } from '../generated/event'
+import type { VariableSpec } from '../json-shapes'
 
-export type VariableType = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'array'
-
-export interface VariableSpec {
-  /** Dotted path into data (`a.b`, `items[n].id`); never starts with `_`. */
-  name: string
-  type: VariableType
-  description: string
-  /** Put together, the examples of an event form a valid sample `data`. */
-  example: unknown
-}
+// The catalog's shape is the one `variables --json` prints: one definition for both.
+export type { VariableSpec, VariableType } from '../json-shapes'
 
 export interface EventSpec {
   description: string

@@ -4,7 +4,7 @@
 import t from 'tap'
 import { startConsoleStack } from '../helpers/console-stack'
 
-const TOKEN = 'dead-letters-token-19c2'
+const TOKEN = 'dead-letters-token-19c2-3d4e5f6a'
 
 t.test('list, filter, show and replay a dead letter; see its attempts', async (t) => {
   const { fx, endpoint, session } = await startConsoleStack(

@@ -6,7 +6,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { startConsoleStack } from '../helpers/console-stack'
 
-const TOKEN = 'manage-flow-token-77a1'
+const TOKEN = 'manage-flow-token-77a1-5e6f7a8b'
 
 t.test('search, edit, disable and delete profiles from the list', async (t) => {
   process.env.CONSOLE_MANAGE_KEY = 'manage-secret'
