@@ -2,7 +2,7 @@
 // `--embedded-nats` runs a local nats-server when nothing answers at the configured URL.
 import type { Command } from 'commander'
 import { loadSettings, resolveConfigFile } from '../config/settings'
-import { DaemonConfigError, startDaemon, type Daemon } from '../daemon/start'
+import { startDaemon, type Daemon } from '../daemon/start'
 import { ensureEmbeddedNats, type EmbeddedNats } from '../daemon/embedded-nats'
 import { createLogger, type Logger } from '../logger'
 import { startStatusServer, type StatusServer } from '../daemon/status-server'
@@ -46,7 +46,7 @@ async function runStart(opts: StartOptions, configFile: string): Promise<void> {
     daemon = await startDaemon({ configFile, natsServers, logger })
   } catch (e) {
     await embedded?.stop()
-    if (e instanceof DaemonConfigError) return fail(e.lines.join('\n'))
+    if (e instanceof CallbackRouterError && e.code === 'DAEMON_CONFIG') return fail((e.details!.lines as string[]).join('\n'))
     return fail(`cannot start: ${(e as Error).message}`)
   }
 

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { delimiter, isAbsolute, join, resolve } from 'node:path'
 import type { Settings } from '../config/settings'
+import { CallbackRouterError, formatMessage } from '../errors'
 
 export interface EmbeddedNats {
   /** The URL the daemon should connect to (the first configured one). */
@@ -24,17 +25,7 @@ export interface EmbeddedNatsOptions {
   readyTimeoutMs?: number
 }
 
-export const NATS_SERVER_MISSING = 'nats-server not found: install it with apt-get install -y nats-server, or run ./scripts/setup.sh'
-
-export class EmbeddedNatsError extends Error {
-  constructor(
-    readonly code: 'EMBEDDED_NATS_NOT_FOUND' | 'EMBEDDED_NATS_URL' | 'EMBEDDED_NATS_FAILED',
-    message: string,
-  ) {
-    super(message)
-    this.name = 'EmbeddedNatsError'
-  }
-}
+export const NATS_SERVER_MISSING = formatMessage('EMBEDDED_NATS_NOT_FOUND')
 
 export async function ensureEmbeddedNats(settings: Settings, options: EmbeddedNatsOptions): Promise<EmbeddedNats> {
   const log = options.log ?? (() => {})
@@ -88,7 +79,7 @@ export function hostPort(url: string): { host: string; port: number } {
   try {
     parsed = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `nats://${url}`)
   } catch {
-    throw new EmbeddedNatsError('EMBEDDED_NATS_URL', `not a NATS URL: ${url}`)
+    throw new CallbackRouterError('EMBEDDED_NATS_URL', [url])
   }
   const host = parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1'
   return { host, port: parsed.port ? Number(parsed.port) : 4222 }
@@ -110,7 +101,7 @@ export function findBinary(binary: string): string {
       // unreadable folder in PATH: try the next one
     }
   }
-  throw new EmbeddedNatsError('EMBEDDED_NATS_NOT_FOUND', NATS_SERVER_MISSING)
+  throw new CallbackRouterError('EMBEDDED_NATS_NOT_FOUND')
 }
 
 /** A TCP connect check: does anything listen there? */
@@ -152,12 +143,12 @@ class Process {
       if (!this.running) {
         // 'exit' may come a tick after the failure; let the log catch up.
         await Promise.race([this.exited, sleep(200)])
-        throw new EmbeddedNatsError('EMBEDDED_NATS_FAILED', `embedded nats-server exited at start:\n${this.log.trim()}`)
+        throw new CallbackRouterError('EMBEDDED_NATS_FAILED', [`embedded nats-server exited at start:\n${this.log.trim()}`])
       }
       if (/Server is ready/.test(this.log) && (await answers(host, port, 500))) return
       await sleep(25)
     }
-    throw new EmbeddedNatsError('EMBEDDED_NATS_FAILED', `embedded nats-server did not become ready on ${host}:${port} within ${timeoutMs} ms:\n${this.log.trim()}`)
+    throw new CallbackRouterError('EMBEDDED_NATS_FAILED', [`embedded nats-server did not become ready on ${host}:${port} within ${timeoutMs} ms:\n${this.log.trim()}`])
   }
 
   async stop(): Promise<void> {

@@ -12,6 +12,7 @@ import type { NatsConnection } from 'nats'
 import type { Registry } from 'prom-client'
 import { loadConfig, type LoadedConfig } from '../config/settings'
 import { formatDiagnostic } from '../diagnostics'
+import { CallbackRouterError } from '../errors'
 import { createDeliverer } from '../delivery/deliver'
 import { createTracing } from '../tracing'
 import { createDispatcher } from '../delivery/dispatcher'
@@ -62,13 +63,6 @@ export interface Daemon {
   closed: Promise<void>
 }
 
-export class DaemonConfigError extends Error {
-  readonly code = 'DAEMON_CONFIG'
-  constructor(readonly lines: string[]) {
-    super(`the configuration has errors:\n${lines.join('\n')}`)
-  }
-}
-
 export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> {
   const env = options.env ?? process.env
   const loaded = await loadConfig({ configFile: options.configFile, env })
@@ -78,7 +72,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   for (const d of loaded.diagnostics) if (d.level !== 'error') logger.warn(formatDiagnostic(d))
   let built = buildSnapshot(loaded.profiles, loaded.registry, settings.delivery.defaultTimeoutMs)
   errors.push(...built.failures.map((f) => f.message))
-  if (errors.length) throw new DaemonConfigError(errors)
+  if (errors.length) throw new CallbackRouterError('DAEMON_CONFIG', [errors.join('\n')], undefined, { lines: errors })
 
   const { nc, jsm } = await connectNats(settings, { servers: options.natsServers, baseDir: loaded.baseDir })
   const metrics = createMetrics(loaded.registry)

@@ -5,13 +5,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { connect, credsAuthenticator, nkeyAuthenticator, type ConnectionOptions, type JetStreamManager, type NatsConnection } from 'nats'
 import type { Settings } from '../config/settings'
-
-export class JetStreamMissingError extends Error {
-  readonly code = 'NATS_NO_JETSTREAM'
-  constructor(servers: readonly string[], cause: string) {
-    super(`NATS at ${servers.join(', ')} has no JetStream (${cause}): start nats-server with -js, or add "jetstream {}" to its configuration`)
-  }
-}
+import { CallbackRouterError } from '../errors'
 
 export interface ConnectOptions {
   /** Overrides settings.nats.servers (a --nats flag). */
@@ -54,7 +48,7 @@ export function connectionOptions(settings: Settings, options: ConnectOptions = 
   return opts
 }
 
-/** Connects and checks that JetStream answers; throws JetStreamMissingError otherwise. */
+/** Connects and checks that JetStream answers; throws NATS_NO_JETSTREAM otherwise. */
 export async function connectNats(settings: Settings, options: ConnectOptions = {}): Promise<{ nc: NatsConnection; jsm: JetStreamManager }> {
   const opts = connectionOptions(settings, options)
   const nc = await connect(opts)
@@ -65,7 +59,7 @@ export async function connectNats(settings: Settings, options: ConnectOptions = 
     await nc.close().catch(() => undefined)
     const message = (e as Error).message ?? String(e)
     if (/jetstream not enabled|503|no responders|not enabled/i.test(message) || (e as { code?: string }).code === '503') {
-      throw new JetStreamMissingError(opts.servers as string[], message)
+      throw new CallbackRouterError('NATS_NO_JETSTREAM', [(opts.servers as string[]).join(', '), message])
     }
     throw e
   }

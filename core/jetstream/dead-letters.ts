@@ -9,6 +9,7 @@ import { CallbackRouterError, DELIVERY, isDeadLetterReason, type DeadLetterReaso
 import { H, encodeJob, encodeSummaries, decodeSummaries, jobMsgId, jobSubject, type AttemptSummary } from './jobs'
 import { STREAMS, SUBJECTS } from './streams'
 import { readStream } from './stream-read'
+import { EVENT_MAX_DEPTH, nestsDeeperThan } from './json-depth'
 import { readAttempts, type AttemptRecord } from './attempt-log'
 import type { DeadLetterEntry } from '../json-shapes'
 
@@ -167,12 +168,15 @@ async function load(jsm: JetStreamManager, id: string): Promise<Parsed | undefin
   }
 }
 
+/** Parsed when it is JSON that every printer can serialize again; else its bytes in base64. */
 function originalEvent(data: Uint8Array): unknown {
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data))
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(data)
+    if (!nestsDeeperThan(text, EVENT_MAX_DEPTH)) return JSON.parse(text)
   } catch {
-    return Buffer.from(data).toString('base64')
+    // Not UTF-8 JSON: shown as its bytes.
   }
+  return Buffer.from(data).toString('base64')
 }
 
 /** A dead letter with its original event and its attempts; undefined when there is none with that id. */
@@ -180,7 +184,7 @@ export interface DeadLetterDetail extends Omit<DeadLetterEntry, 'attempts'> {
   channel: string | null
   subject: string
   cycle: number
-  /** The original event: parsed when it is JSON, else its bytes in base64. */
+  /** The original event: parsed when it is JSON nested at most EVENT_MAX_DEPTH deep, else its bytes in base64. */
   event: unknown
   /** Every attempt of this event (and profile) from the attempt log. */
   attempts: AttemptRecord[]

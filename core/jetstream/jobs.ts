@@ -4,6 +4,7 @@
 // survive restarts exactly.
 import { headers as natsHeaders, type MsgHdrs } from 'nats'
 import { SUBJECTS } from './streams'
+import { errorClass } from '../errors'
 
 export const H = {
   eventId: 'CR-Event-Id',
@@ -101,9 +102,8 @@ export function encodeJob(job: Job): MsgHdrs {
   return h
 }
 
-export class JobHeaderError extends Error {
-  readonly code = 'JOB_HEADERS'
-}
+/** A job whose headers cannot be decoded: `new JobHeaderError(detail)`, code JOB_HEADERS. */
+export const JobHeaderError = errorClass('JOB_HEADERS')
 
 function positiveInt(h: MsgHdrs, name: string, min: number): number {
   const v = Number(h.get(name))
