@@ -5,8 +5,6 @@ import { confirmDialog, toast } from './ui'
 import type { AttemptRecord as AttemptRow, DeadLetterEntry as DeadLetterRow } from '../core/json-shapes'
 import { DELIVERY, ROUTING } from '../core/errors'
 
-
-
 const REASONS = [...Object.keys(ROUTING), ...Object.keys(DELIVERY)]
 
 export async function deadLettersPage(main: HTMLElement, params: URLSearchParams): Promise<void> {
@@ -100,13 +98,16 @@ export async function deadLetterPage(main: HTMLElement, id: string): Promise<voi
 export async function attemptsPage(main: HTMLElement, eventId?: string): Promise<void> {
   const input = h('input', { id: 'attempts-event', type: 'search', placeholder: 'Event id', value: eventId ?? '', 'aria-label': 'Event id' })
   const go = () => {
-    window.location.hash = `#/attempts/${encodeURIComponent(input.value.trim())}`
+    const hash = `#/attempts/${encodeURIComponent(input.value.trim())}`
+    // Show on the event already shown looks again: the attempt log is written in batches.
+    if (window.location.hash === hash) void attemptsPage(main, input.value.trim())
+    else window.location.hash = hash
   }
   input.addEventListener('keydown', (e) => {
     if (e.key === 'Enter') go()
   })
   clear(main)
-  main.append(h('div', { class: 'page-head' }, h('h1', null, 'Delivery Attempts'), h('div', { class: 'head-actions' }, input, h('button', { type: 'button', class: 'secondary', onclick: go }, 'Show'))))
+  main.append(h('div', { class: 'page-head' }, h('h1', null, 'Delivery Attempts'), h('div', { class: 'head-actions' }, input, h('button', { type: 'button', id: 'attempts-show', class: 'secondary', onclick: go }, 'Show'))))
   if (!eventId) {
     main.append(h('p', { class: 'empty' }, 'Enter an event id to see every delivery attempt of it.'))
     return

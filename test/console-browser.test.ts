@@ -11,13 +11,16 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createFixture } from './helpers/daemon-fixture'
 import { startEndpoint } from './helpers/endpoint'
-import { buildConsoleAssets, openBrowser, signIn } from './helpers/console-browser'
+import { buildConsoleAssets, openBrowser, signIn, withToast } from './helpers/console-browser'
 import { startStatusServer } from '../core/daemon/status-server'
 import { mountConsole } from '../core/console/mount'
 
 const TOKEN = 'browser-flow-token-5f1c0a9e'
 const API_KEY = 'key-from-the-environment'
 const AES_KEY = 'k'.repeat(16) + 'K'.repeat(16)
+
+// Each step waits on a condition; the file's deadline is far for a loaded machine.
+t.setTimeout(600_000)
 
 t.test('an operator creates a profile in the console and the daemon delivers with it', async (t) => {
   process.env.CONSOLE_FLOW_API_KEY = API_KEY
@@ -88,8 +91,7 @@ t.test('an operator creates a profile in the console and the daemon delivers wit
   await page.click('#select-all')
   const boxes = await page.$$eval('#variables-pane input[name=variable]', (els) => els.map((e) => (e as unknown as { checked: boolean }).checked))
   t.ok(boxes.length > 5 && boxes.every(Boolean), 'Select All checks every variable')
-  await page.click('#copy-variables')
-  await page.waitForSelector('#toast.show >> text=to the clipboard')
+  await withToast(page, ' >> text=to the clipboard', () => page.click('#copy-variables'))
   const copied = (await page.evaluate('navigator.clipboard.readText()')) as string
   const snippet = JSON.parse(copied) as Record<string, unknown>
   t.equal(snippet.status, '<status>', 'a JSON body snippet for POST')
@@ -108,11 +110,11 @@ t.test('an operator creates a profile in the console and the daemon delivers wit
   await page.click('#next')
   t.match(await page.textContent('.field-error[data-for="timeout"]'), /Required when retries/)
   t.ok(await page.isVisible('#step-1'), 'Next stays on step 1 until it is complete')
-  await page.fill('#timeout', '2000')
+  // Ten seconds for one local request: the Test (which has no retry) must not time out on a loaded machine.
+  await page.fill('#timeout', '10000')
 
   // Test: a real callback with the current settings.
-  await page.click('#test')
-  await page.waitForSelector('#toast.show.ok >> text=Callback profile tested')
+  await withToast(page, '.ok >> text=Callback profile tested', () => page.click('#test'))
   const [tested] = await endpoint.waitFor(1)
   t.equal(tested.pathname, '/hooks/sms')
   t.match(JSON.parse(tested.body.toString()), { id: String, status: String })
@@ -144,8 +146,7 @@ t.test('an operator creates a profile in the console and the daemon delivers wit
   t.ok(await page.isVisible('#step-2'))
   await s.shot('save-error')
   await page.fill('#enc-key', AES_KEY)
-  await page.click('#save')
-  await page.waitForSelector('#toast.show.ok >> text=Callback profile saved')
+  await withToast(page, '.ok >> text=Callback profile saved', () => page.click('#save'))
   await page.waitForSelector('tr[data-profile-id="browser-sms-reports"]')
   t.match(await page.textContent('tr[data-profile-id="browser-sms-reports"]'), /Browser SMS reports.*sms.*sms-send.*POST/s)
   await s.shot('saved')
@@ -160,13 +161,13 @@ t.test('an operator creates a profile in the console and the daemon delivers wit
     method: 'POST',
     format: 'json',
     headers: { 'X-Api-Key': '${env:CONSOLE_FLOW_API_KEY}', 'X-Source': 'console' },
-    retry: { count: 1, intervalSeconds: 1, timeoutMs: 2000 },
+    retry: { count: 1, intervalSeconds: 1, timeoutMs: 10000 },
     encryption: { algorithm: 'aes-256-gcm', key: AES_KEY, iv: 'random', parameters: ['to'] },
   })
 
   // The daemon uses it at once.
   await fx.publish('sms', 'sms-send', { id: 'evt_console_flow_1', account: 'acme', data: { id: 'msg-1', to: '+15550001111', status: 'Delivered', from: 'ACME' } })
-  const [, delivered] = await endpoint.waitFor(2, 15000)
+  const [, delivered] = await endpoint.waitFor(2, 90_000)
   t.equal(delivered.pathname, '/hooks/sms')
   t.equal(delivered.headers['x-api-key'], API_KEY)
   t.equal(delivered.headers['x-source'], 'console')

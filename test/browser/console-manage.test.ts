@@ -5,8 +5,12 @@ import t from 'tap'
 import { readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { startConsoleStack } from '../helpers/console-stack'
+import { withToast } from '../helpers/console-browser'
 
 const TOKEN = 'manage-flow-token-77a1-5e6f7a8b'
+
+// Each step waits on a condition; the file's deadline is far for a loaded machine.
+t.setTimeout(600_000)
 
 t.test('search, edit, disable and delete profiles from the list', async (t) => {
   process.env.CONSOLE_MANAGE_KEY = 'manage-secret'
@@ -53,8 +57,7 @@ t.test('search, edit, disable and delete profiles from the list', async (t) => {
   await page.click('#next')
   t.equal(await page.inputValue('#headers .kv-row:nth-child(1) .header-value'), '${env:CONSOLE_MANAGE_KEY}', 'the secret is shown as written, never expanded')
   await shot('edit-step-2')
-  await page.click('#save')
-  await page.waitForSelector('#toast.show.ok >> text=Callback profile saved')
+  await withToast(page, '.ok >> text=Callback profile saved', () => page.click('#save'))
   await page.waitForSelector('tr[data-profile-id="acme-wa"] >> text=ACME WhatsApp status v2')
   t.same((await readdir(fx.profilesDir)).filter((f) => f.endsWith('.json')).sort(), ['beta-email.json', 'legacy-whatsapp.json'])
   const edited = JSON.parse(await readFile(join(fx.profilesDir, 'legacy-whatsapp.json'), 'utf8'))
@@ -64,8 +67,7 @@ t.test('search, edit, disable and delete profiles from the list', async (t) => {
   t.equal(daemon.config().profiles.find((p) => p.profile.id === 'acme-wa')?.profile.title, 'ACME WhatsApp status v2', 'the daemon reloaded it')
 
   // Disable from the list.
-  await page.click('tr[data-profile-id="beta-email"] [data-action=toggle]')
-  await page.waitForSelector('#toast.show.ok >> text=Callback profile disabled')
+  await withToast(page, '.ok >> text=Callback profile disabled', () => page.click('tr[data-profile-id="beta-email"] [data-action=toggle]'))
   t.equal(JSON.parse(await readFile(join(fx.profilesDir, 'beta-email.json'), 'utf8')).enabled, false)
   t.equal(daemon.config().profiles.find((p) => p.profile.id === 'beta-email')?.profile.enabled, false)
   await shot('disabled')
@@ -78,8 +80,7 @@ t.test('search, edit, disable and delete profiles from the list', async (t) => {
   t.ok(await page.isVisible('tr[data-profile-id="beta-email"]'))
   t.ok((await readdir(fx.profilesDir)).includes('beta-email.json'))
   await page.click('tr[data-profile-id="beta-email"] [data-action=delete]')
-  await page.click('#modal-confirm')
-  await page.waitForSelector('#toast.show.ok >> text=Callback profile deleted')
+  await withToast(page, '.ok >> text=Callback profile deleted', () => page.click('#modal-confirm'))
   await page.waitForSelector('tr[data-profile-id="beta-email"]', { state: 'detached' })
   t.notOk((await readdir(fx.profilesDir)).includes('beta-email.json'))
   t.equal(daemon.config().profiles.find((p) => p.profile.id === 'beta-email'), undefined)

@@ -30,6 +30,9 @@ export interface BrowserSession {
 export async function openBrowser(origin: string, prefix: string): Promise<BrowserSession> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage'] })
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } })
+  // Playwright's 30 s default is a guess about the machine's speed; on a loaded one a step
+  // may take longer, and every wait here is on a condition, so the deadline can be far.
+  context.setDefaultTimeout(90_000)
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin })
   const page = await context.newPage()
   mkdirSync(ARTIFACTS, { recursive: true })
@@ -56,4 +59,35 @@ export async function signIn(page: Page, base: string, token: string): Promise<v
   await page.fill('#token', token)
   await Promise.all([page.waitForURL('**/console/'), page.click('button[type=submit]')])
   await page.waitForSelector('#profiles-body')
+}
+
+/**
+ * Polls `check` until it holds, pausing `pauseMs` between looks, failing after `timeoutMs`.
+ * For what the page cannot announce (a dead letter written after the failed attempt, the
+ * attempt log flushed in batches): the deadline is generous, the pause only spares the
+ * machine, and nothing assumes how fast it is.
+ */
+export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 90_000, pauseMs = 250): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not so within ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, pauseMs))
+  }
+}
+
+/**
+ * Runs `action` with the wait for its toast already in place, so a toast that comes and
+ * goes (it hides after 8 s) while this process is descheduled is not missed.
+ */
+export async function withToast(page: Page, selector: string, action: () => Promise<unknown>): Promise<void> {
+  await Promise.all([page.waitForSelector(`#toast.show${selector}`, { timeout: 90_000 }), action()])
+}
+
+/** Clicks and waits until the page has the API's answer to `apiPath` (path and query, as a prefix) in hand. */
+export async function clickForApi(page: Page, selector: string, apiPath: string): Promise<void> {
+  const answers = (r: { url(): string }) => {
+    const u = new URL(r.url())
+    return (u.pathname + u.search).startsWith(`/console/api${apiPath}`)
+  }
+  await Promise.all([page.waitForResponse(answers, { timeout: 90_000 }), page.click(selector)])
 }
