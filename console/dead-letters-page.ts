@@ -3,9 +3,9 @@ import { h, clear } from './dom'
 import { api, errorOf } from './api'
 import { confirmDialog, toast } from './ui'
 import type { AttemptRecord as AttemptRow, DeadLetterEntry as DeadLetterRow } from '../core/json-shapes'
-import { DELIVERY, ROUTING } from '../core/errors'
+import { DELIVERY, HANDLING, ROUTING } from '../core/errors'
 
-const REASONS = [...Object.keys(ROUTING), ...Object.keys(DELIVERY)]
+const REASONS = [...Object.keys(ROUTING), ...Object.keys(DELIVERY), ...Object.keys(HANDLING)]
 
 export async function deadLettersPage(main: HTMLElement, params: URLSearchParams): Promise<void> {
   const reason = h('select', { id: 'dl-reason', 'aria-label': 'Reason' }, h('option', { value: '' }, 'Any reason'), REASONS.map((r) => h('option', { value: r }, r)))
