@@ -99,6 +99,7 @@ export const DELIVERY = catalogue({
   address_refused: 'the network policy refused %s',
   render_failed: 'the request could not be rendered: %s',
   profile_removed: 'profile "%s" was removed or disabled while a retry waited',
+  held_expired: 'held more than %s hours while profile "%s" was %s',
 })
 
 /** The publisher client (callback-router/client): refused before anything reaches NATS. */

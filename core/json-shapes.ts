@@ -57,6 +57,22 @@ export interface ProfileRow {
   method: string
   endpoint: string
   enabled: boolean
+  /** Endpoint health, shared by every daemon: closed (sending), open (breaker), paused. */
+  state: 'closed' | 'open' | 'paused' | 'unknown'
+  /** Why: consecutive_failures, probe_failed, gone, open_too_long, operator; null when closed; `unknown`: NATS unreachable. */
+  stateReason: string | null
+}
+
+/** An operational event on callback-router.ops.profile.<event> (DESIGN "Endpoint health"). */
+export interface OpsEvent {
+  profile: string
+  account: string
+  event: 'breaker_opened' | 'breaker_closed' | 'paused' | 'resumed' | 'held_expired'
+  reason: string
+  /** ISO-8601 UTC. */
+  at: string
+  /** Deliveries of the profile held when the event was emitted. */
+  held: number
 }
 
 /** DESIGN's `dead-letters list --json` shape. */

@@ -19,14 +19,16 @@ const DEMO_ENV = {
 }
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [...cliArgs(), ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, ...DEMO_ENV } })
+  // No NATS answers on port 1: the listing works offline and says the health state is unknown
+  // (tests never use 4222, where the shipped settings point).
+  return spawnSync(process.execPath, [...cliArgs(), ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, ...DEMO_ENV, NATS_URL: 'nats://127.0.0.1:1' } })
 }
 
-t.test('`profiles --json` lists every shipped profile as { id, title, account, channel, events, method, endpoint, enabled }', async (t) => {
+t.test('`profiles --json` lists every shipped profile as { id, title, account, channel, events, method, endpoint, enabled, state, stateReason }', async (t) => {
   const r = cli('--config', SHIPPED, 'profiles', '--json')
   t.equal(r.status, 0, r.stderr)
   const rows = JSON.parse(r.stdout)
-  for (const row of rows) t.same(Object.keys(row), ['id', 'title', 'account', 'channel', 'events', 'method', 'endpoint', 'enabled'])
+  for (const row of rows) t.same(Object.keys(row), ['id', 'title', 'account', 'channel', 'events', 'method', 'endpoint', 'enabled', 'state', 'stateReason'])
   t.same(new Set(rows.map((p: { channel: string }) => p.channel)), new Set(['sms', 'email', 'voice', 'whatsapp', 'default']), 'one profile per channel at least')
   const sms = rows.find((p: { id: string }) => p.id === 'acme-sms-dlr-get')
   t.same(sms, {
@@ -38,6 +40,8 @@ t.test('`profiles --json` lists every shipped profile as { id, title, account, c
     method: 'GET',
     endpoint: 'http://127.0.0.1:8788/callbacks/sms?id=<id>&to=<to>&status=<status>&code=<error.code>&ref=<ref>',
     enabled: true,
+    state: 'unknown',
+    stateReason: 'NATS unreachable',
   })
   t.same(rows.find((p: { id: string }) => p.id === 'acme-email-status').events, ['email-send'], 'omitted events: every event of the channel')
   t.same(rows.find((p: { id: string }) => p.id === 'acme-default').events, ['*'], 'a catch-all profile without events takes any')
@@ -50,7 +54,7 @@ t.test('`--search` keeps the profiles whose title holds every word, ignoring cas
   const table = cli('--config', SHIPPED, 'profiles', '--search', 'SMS reports')
   t.equal(table.status, 0, table.stderr)
   const lines = table.stdout.trimEnd().split('\n')
-  t.match(lines[0], /^ID\s+TITLE\s+ACCOUNT\s+CHANNEL\s+EVENTS\s+METHOD\s+ENABLED\s+ENDPOINT$/)
+  t.match(lines[0], /^ID\s+TITLE\s+ACCOUNT\s+CHANNEL\s+EVENTS\s+METHOD\s+ENABLED\s+STATE\s+ENDPOINT$/)
   t.same(lines.slice(1).map((l) => l.split(/\s+/)[0]), ['acme-sms-dlr', 'acme-sms-dlr-get'])
   const none = cli('--config', SHIPPED, 'profiles', '--search', 'fax')
   t.equal(none.status, 0)
@@ -76,7 +80,7 @@ t.test('a listing shows what loaded: a broken profile is reported on stderr, the
   const r = cli('--config', settings, 'profiles', '--json')
   t.equal(r.status, 0)
   t.match(r.stderr, /bad\.json:\/title: title must be/)
-  t.same(JSON.parse(r.stdout), [{ id: 'b-voice', title: 'Beta voice', account: 'beta', channel: 'voice', events: ['voice'], method: 'POST', endpoint: 'https://hooks.beta.example/voice', enabled: false }])
+  t.same(JSON.parse(r.stdout), [{ id: 'b-voice', title: 'Beta voice', account: 'beta', channel: 'voice', events: ['voice'], method: 'POST', endpoint: 'https://hooks.beta.example/voice', enabled: false, state: 'unknown', stateReason: 'NATS unreachable' }])
 })
 
 t.test('the shipped examples load without diagnostics and render every event they subscribe to', async (t) => {

@@ -11,7 +11,17 @@ export function titleMatches(title: string, search: string | undefined): boolean
   return words.every((w) => t.includes(w))
 }
 
-export function listProfiles(config: Pick<LoadedConfig, 'profiles' | 'registry'>, search?: string): ProfileRow[] {
+/** A profile's endpoint health as the listing shows it (core/delivery/breaker.ts's state, by shape). */
+export interface ListedState {
+  state: ProfileRow['state']
+  reason: string | null
+}
+
+/**
+ * The rows, with each profile's health state from `states` (null: NATS could not be asked,
+ * the rows say `unknown`; a profile without a state is closed).
+ */
+export function listProfiles(config: Pick<LoadedConfig, 'profiles' | 'registry'>, search?: string, states: Map<string, ListedState> | null = new Map()): ProfileRow[] {
   return config.profiles
     .map(({ profile: p, raw }) => {
       const plugin = config.registry.get(p.channel)
@@ -28,6 +38,8 @@ export function listProfiles(config: Pick<LoadedConfig, 'profiles' | 'registry'>
         method: p.method ?? 'POST',
         endpoint: typeof written === 'string' ? written : p.endpoint,
         enabled: p.enabled ?? true,
+        state: states ? (states.get(p.id)?.state ?? 'closed') : 'unknown',
+        stateReason: states ? (states.get(p.id)?.reason ?? null) : 'NATS unreachable',
       })
     })
     .filter((r) => titleMatches(r.title, search))

@@ -76,7 +76,12 @@ export interface Profile {
      * Time limit of one attempt, from connect to the last body byte, in milliseconds.
      */
     timeoutMs?: number
+    /**
+     * Stretches each wait by a random factor in [1, 1 + jitter], never shorter than scheduled, so retries of many events do not arrive together. Omitted: 0 for fixed backoff, 0.2 for exponential.
+     */
+    jitter?: number
   }
+  health?: Health
   /**
    * Per profile and per daemon process. Omitted: delivery.defaultRateLimit of the settings.
    */
@@ -178,4 +183,29 @@ export interface Oauth2Auth {
   headers?: {
     [k: string]: string
   }
+}
+/**
+ * Endpoint health for this profile: overrides delivery.health of the settings, key by key.
+ */
+export interface Health {
+  /**
+   * Consecutive failed attempts (all daemons counted) that open the breaker; 0: no breaker.
+   */
+  breakerFailures?: number
+  /**
+   * How long the breaker stays open before one probe; doubled after each failed probe, at most 600 s.
+   */
+  breakerOpenSeconds?: number
+  /**
+   * The breaker open this long pauses the profile (until resumed); 0: never.
+   */
+  pauseAfterMinutes?: number
+  /**
+   * A held event older than this becomes a held_expired dead letter (replayable).
+   */
+  holdHours?: number
+  /**
+   * A 410 Gone answer pauses the profile.
+   */
+  pauseOnGone?: boolean
 }

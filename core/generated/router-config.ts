@@ -164,6 +164,31 @@ export interface RouterConfig {
      * On SIGTERM, how long in-flight deliveries may take before the daemon exits anyway (unfinished ones are redelivered).
      */
     shutdownGraceSeconds?: number
+    /**
+     * Endpoint health, shared by every daemon through the KV bucket CALLBACK_PROFILE_STATE: the breaker, pauses, held events. A profile's health overrides it key by key.
+     */
+    health?: {
+      /**
+       * Consecutive failed attempts of a profile (all daemons counted) that open its breaker; 0: no breaker.
+       */
+      breakerFailures?: number
+      /**
+       * How long an open breaker sends nothing before one probe; doubled after each failed probe, at most 600 s. A 2xx probe closes it.
+       */
+      breakerOpenSeconds?: number
+      /**
+       * A breaker open this long pauses the profile until it is resumed; 0: never.
+       */
+      pauseAfterMinutes?: number
+      /**
+       * A held event (breaker open or profile paused) older than this becomes a held_expired dead letter, which dead-letters replay can send.
+       */
+      holdHours?: number
+      /**
+       * A 410 Gone answer pauses the profile (Standard Webhooks: the receiver asks to stop).
+       */
+      pauseOnGone?: boolean
+    }
   }
   /**
    * Outbound network policy. Loopback, private, link-local, CGNAT, multicast, unspecified and metadata addresses are refused unless allow-listed.

@@ -4,6 +4,7 @@
 //   CALLBACK_JOBS      callback-router.jobs.>     work queue, discard new: fan-out and retry jobs
 //   CALLBACK_DEAD      callback-router.dead.>     limits, discard old: dead letters
 //   CALLBACK_ATTEMPTS  callback-router.attempts.> limits, discard old: the attempt log
+//   CALLBACK_OPS       callback-router.ops.>      limits, 30 days: breaker and pause events
 // Consumers: explicit ack, max_deliver -1 (a message past max_deliver silently stays in the
 // stream), no backoff list (retry timing travels in the job's headers).
 import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, nanos, type ConsumerConfig, type JetStreamManager, type StreamConfig } from 'nats'
@@ -14,6 +15,7 @@ export const STREAMS = {
   jobs: 'CALLBACK_JOBS',
   dead: 'CALLBACK_DEAD',
   attempts: 'CALLBACK_ATTEMPTS',
+  ops: 'CALLBACK_OPS',
 } as const
 
 export const SUBJECTS = {
@@ -22,7 +24,13 @@ export const SUBJECTS = {
   retryJobs: 'callback-router.jobs.retry',
   dead: 'callback-router.dead',
   attempts: 'callback-router.attempts',
+  ops: 'callback-router.ops',
+  /** Held deliveries of a profile wait here, read by no durable consumer until released. */
+  heldJobs: 'callback-router.jobs.held',
 } as const
+
+/** DESIGN: operational events are kept 30 days. */
+const OPS_MAX_AGE_MS = 30 * 24 * 3600 * 1000
 
 /** Durable consumer names. */
 export const CONSUMERS = {
@@ -42,6 +50,7 @@ export function streamConfigs(settings: Settings): Array<Partial<StreamConfig> &
     { ...common, name: STREAMS.jobs, subjects: [`${SUBJECTS.jobs}.>`], retention: RetentionPolicy.Workqueue, discard: DiscardPolicy.New, max_bytes: s.jobsMaxBytes, duplicate_window: nanos(dup) },
     { ...common, name: STREAMS.dead, subjects: [`${SUBJECTS.dead}.>`], retention: RetentionPolicy.Limits, discard: DiscardPolicy.Old, max_bytes: s.deadMaxBytes, max_age: nanos(s.deadMaxAgeSeconds * 1000), duplicate_window: capped(s.deadMaxAgeSeconds) },
     { ...common, name: STREAMS.attempts, subjects: [`${SUBJECTS.attempts}.>`], retention: RetentionPolicy.Limits, discard: DiscardPolicy.Old, max_bytes: s.attemptsMaxBytes, max_age: nanos(s.attemptsMaxAgeSeconds * 1000), duplicate_window: capped(s.attemptsMaxAgeSeconds) },
+    { ...common, name: STREAMS.ops, subjects: [`${SUBJECTS.ops}.>`], retention: RetentionPolicy.Limits, discard: DiscardPolicy.Old, max_age: nanos(OPS_MAX_AGE_MS), duplicate_window: nanos(Math.min(dup, 120_000)) },
   ]
 }
 

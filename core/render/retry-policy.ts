@@ -12,6 +12,8 @@ export interface EffectiveRetry {
   intervalSeconds: number
   backoff: RetryPolicy['backoff']
   timeoutMs: number
+  /** Each wait is stretched by a random factor in [1, 1 + jitter]. */
+  jitter: number
 }
 
 /**
@@ -26,6 +28,7 @@ export function effectiveRetry(policy: RetryPolicy, retry?: Profile['retry'], de
     intervalSeconds: interval !== undefined && interval > 0 ? interval : policy.intervalSeconds,
     backoff: policy.backoff,
     timeoutMs: Math.min(retry?.timeoutMs ?? defaultTimeoutMs, MAX_TIMEOUT_MS),
+    jitter: Math.max(0, Math.min(1, retry?.jitter ?? (policy.backoff === 'exponential' ? 0.2 : 0))),
   }
 }
 
@@ -37,6 +40,8 @@ export interface PlanInput {
   /** The receiver's Retry-After (see parseRetryAfter), when the status lets it count (429, 503). */
   retryAfterSeconds?: number
   maxRetryAfterSeconds: number
+  /** A number in [0, 1) for the jitter; default Math.random (tests pass their own). */
+  random?: () => number
 }
 
 export type Plan = { delayMs: number } | { giveUp: true }
@@ -44,15 +49,17 @@ export type Plan = { delayMs: number } | { giveUp: true }
 /**
  * The wait before the next attempt, counted from the failed one, or give up after the
  * last. Fixed: the interval every time. Exponential: interval × 2^k after the k-th
- * failure (k from 0), so 60 s with 3 retries fires at 60, 180 and 420 s. A longer
- * Retry-After wins, capped at maxRetryAfterSeconds.
+ * failure (k from 0), so 60 s with 3 retries fires at 60, 180 and 420 s. Jitter only
+ * lengthens the wait (×[1, 1 + jitter]): a receiver that asked for 60 s never sees a retry
+ * earlier, and the retries of a burst of failures spread out instead of arriving together.
+ * A longer Retry-After wins, capped at maxRetryAfterSeconds.
  */
 export function planNextAttempt(input: PlanInput): Plan {
   const eff = effectiveRetry(input.policy, input.retry)
   if (!(input.failedAttempt >= 1) || input.failedAttempt > eff.count) return { giveUp: true }
   const k = input.failedAttempt - 1
   const scheduled = eff.intervalSeconds * 1000 * (eff.backoff === 'exponential' ? 2 ** k : 1)
-  let delayMs = scheduled
+  let delayMs = eff.jitter > 0 ? scheduled * (1 + eff.jitter * (input.random ?? Math.random)()) : scheduled
   const ra = input.retryAfterSeconds
   if (ra !== undefined && Number.isFinite(ra) && ra > 0) {
     const capped = Math.min(ra, Math.max(0, input.maxRetryAfterSeconds)) * 1000
