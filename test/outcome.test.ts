@@ -53,7 +53,7 @@ for (const row of table) {
     const j = row.job ?? job(1)
     const startedAt = NOW - row.result.latencyMs
     const summary = attemptSummary(j.attempt, row.result, startedAt)
-    const out: Outcome = decideOutcome({ result: row.result, summary, job: j, profile: row.profile ?? sms, policy: { maxRetryAfterSeconds: row.maxRetryAfterSeconds ?? 3600 }, now: NOW })
+    const out: Outcome = decideOutcome({ result: row.result, summary, job: j, profile: row.profile ?? sms, policy: { maxRetryAfterSeconds: row.maxRetryAfterSeconds ?? 3600 }, now: NOW, random: () => 0 })
     t.equal(out.kind, row.want.kind)
     const want = row.want
     if (out.kind === 'retry' && want.kind === 'retry') {
@@ -84,4 +84,24 @@ t.test('the decision is pure: the same input gives the same output and leaves th
   const input = { result: failed(500, 'status 500'), summary: attemptSummary(2, failed(500, 'status 500'), NOW), job: j, profile: sms, policy: { maxRetryAfterSeconds: 3600 }, now: NOW }
   t.same(decideOutcome(input), decideOutcome(input))
   t.same(j, copy)
+})
+
+t.test('endpoint health: a failure that leaves the breaker open or the profile paused is held, not retried', async (t) => {
+  const j = job(2)
+  const summary = attemptSummary(2, failed(500, 'status 500'), NOW)
+  const base = { result: failed(500, 'status 500'), summary, job: j, profile: sms, policy: { maxRetryAfterSeconds: 3600 }, now: NOW }
+  t.same(decideOutcome({ ...base, health: { state: 'open', probe: false } }), { kind: 'hold', next: { ...j, attempt: 3, notBefore: 0, attempts: [...j.attempts, summary] } }, 'the attempt counts; the next one waits held')
+  t.same(decideOutcome({ ...base, health: { state: 'open', probe: true } }), { kind: 'hold', next: { ...j, attempt: 2, notBefore: 0, attempts: [...j.attempts, summary] } }, 'a failed probe keeps its attempt number: probes never use up retries')
+  t.same(decideOutcome({ ...base, health: { state: 'paused', probe: false } }).kind, 'hold', 'paused (410 Gone): held')
+  const last = { ...base, job: job(4), summary: attemptSummary(4, failed(500, 'status 500'), NOW) }
+  t.equal(decideOutcome({ ...last, health: { state: 'open', probe: false } }).kind, 'hold', 'the last attempt failing as the breaker opens is held, not a dead letter')
+  t.equal(decideOutcome({ ...last, health: { state: 'closed', probe: false } }).kind, 'dead', 'closed: the retry rules as before')
+  t.equal(decideOutcome({ ...base, result: ok, health: { state: 'open', probe: true } }).kind, 'ack', 'a 2xx is acked whatever the state')
+  t.equal(decideOutcome({ ...base, result: { ok: false, outcome: 'refused', status: null, error: 'x', latencyMs: 1 }, health: { state: 'open', probe: false } }).kind, 'dead', 'a refused address is a dead letter even while open')
+})
+
+t.test('a delivery the breaker stopped before sending (outcome held) waits with its job unchanged', async (t) => {
+  const j = job(3)
+  const held: AttemptOutcomeResult = { ok: false, outcome: 'held', status: null, error: null, latencyMs: 0 }
+  t.same(decideOutcome({ result: held, summary: attemptSummary(3, held, NOW), job: j, profile: sms, policy: { maxRetryAfterSeconds: 3600 }, now: NOW }), { kind: 'hold', next: j })
 })

@@ -13,6 +13,7 @@ import type { Logger } from '../logger'
 import type { Tracing } from '../tracing'
 import type { DaemonMetrics } from './metrics'
 import type { ProfileStore } from './profile-store'
+import type { Health } from './health'
 
 export interface DaemonState {
   /** stop() was called: no new pulls, no new deliveries. */
@@ -41,6 +42,8 @@ export interface DaemonContext {
   /** Largest accepted event in bytes (server max_payload less the dead letter's headroom). */
   maxEventBytes: number
   state: DaemonState
+  /** Endpoint health: the breaker and pause gate, held deliveries (health.ts). */
+  health: Health
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -46,7 +46,13 @@ export function jobDeadLetterFields(job: Job, attempts: readonly AttemptSummary[
 
 /** One attempt, then what follows from it. */
 export async function deliver(ctx: DaemonContext, m: JsMsg, compiled: CompiledProfile, envelope: CallbackEvent, job: Job): Promise<void> {
-  if (await deferIfOverflowing(ctx, m, job)) return
+  // Endpoint health first: a profile whose breaker is open or that is paused holds its
+  // deliveries on JetStream (health.ts); the one probe of an open breaker goes ahead.
+  let admission = ctx.health.admit(job.profile)
+  if (typeof admission !== 'string') admission = await admission
+  if (admission === 'hold') return ctx.health.hold(m, job)
+  const probe = admission === 'probe'
+  if (!probe && (await deferIfOverflowing(ctx, m, job))) return
   const { metrics, logger } = ctx
   metrics.inFlight.inc()
   // ack_wait is set above twice the longest timeout, and the deliverer calls onWait while
@@ -63,19 +69,31 @@ export async function deliver(ctx: DaemonContext, m: JsMsg, compiled: CompiledPr
     // Waiting for the profile's own rate-limit slot gives the process-wide slot back:
     // a profile at its maxConcurrent (a hanging endpoint) must not hold every slot and
     // stall the other tenants' events queued behind it.
-    result = await ctx.deliverer.attempt(compiled, envelope, { event: job.event, channel: job.channel }, { onWait: () => { ctx.leases.get(m)?.(); m.working() }, headers: span?.headers })
+    result = await ctx.deliverer.attempt(compiled, envelope, { event: job.event, channel: job.channel }, {
+      onWait: () => { ctx.leases.get(m)?.(); m.working() },
+      headers: span?.headers,
+      beforeSend: () => ctx.health.allowSend(job.profile, probe),
+      onSettled: (o) => ctx.health.settled(job.profile, o),
+    })
   } finally {
     if (keepAlive) clearInterval(keepAlive)
     metrics.inFlight.dec()
   }
   span?.end({ status: result?.status ?? null, error: result === undefined ? 'internal error' : result.ok ? null : (result.error ?? result.outcome) })
+  // The breaker opened (or the profile paused) while this one waited for its slot: not sent.
+  if (result.outcome === 'held') return ctx.health.hold(m, job)
   const finishedAt = Date.now()
   const summary = attemptSummary(job.attempt, result, startedAt)
   ctx.attemptLog.record({ eventId: job.eventId, profile: job.profile, cycle: job.cycle, ...summary })
   metrics.countDelivery(job.channel, job.event, result.outcome)
   metrics.attemptDuration.observe(result.latencyMs / 1000)
-  const outcome = decideOutcome({ result, summary, job, profile: compiled, policy: { maxRetryAfterSeconds: ctx.settings.delivery.maxRetryAfterSeconds }, now: finishedAt })
+  let after = ctx.health.record(job.profile, result.outcome, result.status ?? null, probe)
+  if (typeof after !== 'string') after = await after
+  const outcome = decideOutcome({ result, summary, job, profile: compiled, policy: { maxRetryAfterSeconds: ctx.settings.delivery.maxRetryAfterSeconds }, now: finishedAt, health: { state: after, probe } })
   switch (outcome.kind) {
+    case 'hold':
+      logger.child({ profile: job.profile, eventId: job.eventId, attempt: job.attempt }).info({ status: result.status ?? null, error: summary.error, state: after, probe }, 'attempt failed; held while the endpoint is unhealthy')
+      return ctx.health.hold(m, outcome.next)
     case 'ack':
       ctx.acks.ack(m)
       if (logger.isLevelEnabled('debug')) logger.debug({ profile: job.profile, eventId: job.eventId, attempt: job.attempt, status: result.status, latencyMs: summary.latencyMs }, 'delivered')

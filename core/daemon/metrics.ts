@@ -21,6 +21,10 @@ export interface DaemonMetrics {
   daemons: Gauge<string>
   profilesRevision: Gauge<string>
   profilesRefused: Counter<string>
+  /** 1 for a profile's current health state, 0 for the others (closed, open, paused). */
+  profileState: Gauge<'profile' | 'state'>
+  heldEvents: Gauge<'profile'>
+  breakerTransitions: Counter<'to'>
   /** Bounded label values for a channel/event pair. */
   labels(channel: string | null, event: string | null): { channel: string; event: string }
   /** deliveries{channel,event,outcome} + 1, through a cached label child (the hot path). */
@@ -53,6 +57,9 @@ export function createMetrics(plugins: PluginRegistry, options: { defaultMetrics
     profilesRefused: new Counter({ name: 'callback_router_profiles_refused_total', help: 'Values of the KV profile store refused by the checks (the profile kept its last good version).', registers }),
     retriesWaiting: new Gauge({ name: 'callback_router_retries_waiting', help: 'Retry jobs waiting for their time (pending and parked).', registers }),
     streamMessages: new Gauge({ name: 'callback_router_stream_messages', help: 'Messages stored per stream (events, jobs, dead letters, ops), as NATS reports them.', labelNames: ['stream'], registers }),
+    profileState: new Gauge({ name: 'callback_router_profile_state', help: "1 for each profile's endpoint health state (closed, open, paused), 0 for the other two; shared by every daemon.", labelNames: ['profile', 'state'], registers }),
+    heldEvents: new Gauge({ name: 'callback_router_held_events', help: 'Deliveries held on JetStream per profile (breaker open or paused), all daemons together.', labelNames: ['profile'], registers }),
+    breakerTransitions: new Counter({ name: 'callback_router_breaker_transitions_total', help: 'Health state changes this daemon made, by the state entered (open, closed, paused).', labelNames: ['to'], registers }),
     labels(channel, event) {
       const plugin = channel ? plugins.get(channel) : undefined
       if (!plugin) return { channel: 'other', event: 'other' }

@@ -36,6 +36,14 @@ export interface OutcomeInput {
   policy: OutcomePolicy
   /** Epoch ms when the attempt finished: the next attempt's wait counts from here. */
   now: number
+  /**
+   * The profile's health after this attempt was counted (breaker.ts): a failure while the
+   * breaker is open or the profile paused is held, not retried; a failed probe keeps its
+   * attempt number (a probe never uses up the event's retries). Omitted: closed.
+   */
+  health?: { state: 'closed' | 'open' | 'paused'; probe: boolean }
+  /** The jitter's draw in [0, 1) (retry.jitter); default Math.random. */
+  random?: () => number
 }
 
 /** Delivered: ack the message. */
@@ -59,8 +67,17 @@ export interface DeadOutcome {
   attempts: AttemptSummary[]
 }
 
-/** Discriminated on `kind`, so a new decision (a hold, a breaker) is one more member. */
-export type Outcome = AckOutcome | RetryOutcome | DeadOutcome
+/**
+ * Not to be attempted now: the profile's breaker is open or it is paused. `next` waits on
+ * the profile's held subject until the breaker closes or the profile is resumed.
+ */
+export interface HoldOutcome {
+  kind: 'hold'
+  next: Job
+}
+
+/** Discriminated on `kind`, so a new decision is one more member. */
+export type Outcome = AckOutcome | RetryOutcome | DeadOutcome | HoldOutcome
 
 /** Statuses whose Retry-After is honoured (Too Many Requests, Service Unavailable). */
 export const RETRY_AFTER_STATUSES: ReadonlySet<number> = new Set([429, 503])
@@ -73,12 +90,16 @@ export function attemptSummary(attempt: number, result: Pick<AttemptOutcomeResul
 export function decideOutcome(input: OutcomeInput): Outcome {
   const { result, job, profile, now } = input
   if (result.ok) return { kind: 'ack' }
+  // Nothing was sent: the same job waits, its attempt number unchanged.
+  if (result.outcome === 'held') return { kind: 'hold', next: job }
   const attempts = [...job.attempts, input.summary]
   if (result.outcome === 'refused') return { kind: 'dead', reason: 'address_refused', detail: formatMessage('address_refused', result.refusedTarget ?? result.error ?? profile.profile.endpoint), attempts }
   if (result.outcome === 'render_failed') return { kind: 'dead', reason: 'render_failed', detail: formatMessage('render_failed', result.error ?? ''), attempts }
+  const health = input.health
+  if (health && health.state !== 'closed') return { kind: 'hold', next: { ...job, attempt: health.probe ? job.attempt : job.attempt + 1, notBefore: 0, attempts } }
   const status = result.status ?? null
   const retryAfter = status !== null && RETRY_AFTER_STATUSES.has(status) ? retryAfterSeconds(result.retryAfter, now) : undefined
-  const plan = planNextAttempt({ policy: profile.plugin.retry, retry: profile.profile.retry, failedAttempt: job.attempt, retryAfterSeconds: retryAfter, maxRetryAfterSeconds: input.policy.maxRetryAfterSeconds })
+  const plan = planNextAttempt({ policy: profile.plugin.retry, retry: profile.profile.retry, failedAttempt: job.attempt, retryAfterSeconds: retryAfter, maxRetryAfterSeconds: input.policy.maxRetryAfterSeconds, random: input.random })
   if ('giveUp' in plan) return { kind: 'dead', reason: 'retries_exhausted', detail: formatMessage('retries_exhausted', result.error ?? `status ${status}`), attempts }
   return { kind: 'retry', next: { ...job, attempt: job.attempt + 1, notBefore: now + plan.delayMs, attempts }, delayMs: plan.delayMs }
 }

@@ -32,6 +32,8 @@ import { createReloader, type Reloader } from './reload'
 import { joinCluster, type Cluster } from './cluster'
 import { createShutdown } from './shutdown'
 import { watchTopology } from './topology'
+import { createHealth } from './health'
+import { startKeeper } from './health-keeper'
 
 export { overflowThreshold } from './park'
 export type { ReadyState }
@@ -92,10 +94,14 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     throw e
   }
   const state = { stopping: false, ackWaitMs: ackWaitMs(built.snapshot.longestTimeoutMs(settings.delivery.defaultTimeoutMs)) }
+  const store = new ProfileStore(built.snapshot)
+  const js = nc.jetstream()
+  const health = createHealth({ settings, logger, metrics, store, js, jsm, state })
   try {
     // Daemons started together on a fresh cluster race to create the same replicated streams.
     await whileUnavailable(() => ensureStreams(jsm, settings))
     await whileUnavailable(() => ensureConsumers(jsm, settings, { ackWaitMs: state.ackWaitMs, concurrency: settings.delivery.concurrency }))
+    await whileUnavailable(() => health.open())
   } catch (e) {
     await cluster.leave()
     await nc.close().catch(() => undefined)
@@ -109,9 +115,9 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     logger,
     metrics,
     registry: loaded.registry,
-    store: new ProfileStore(built.snapshot),
+    store,
     nc,
-    js: nc.jetstream(),
+    js,
     jsm,
     deliverer: createDeliverer({ dispatcher, maxResponseBytes, defaultRateLimit, createLimiter: cluster.membership?.limiter }),
     attemptLog: new AttemptLog(nc, { logger }),
@@ -121,7 +127,9 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     tracing: createTracing(env),
     maxEventBytes: maxEventBytes(nc),
     state,
+    health,
   }
+  const keeper = startKeeper(ctx, health)
 
   const consumption = startConsuming(ctx, { event: eventHandler(ctx), job: jobHandler(ctx) })
   const topology = watchTopology(ctx, consumption.restartPulls)
@@ -135,6 +143,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       reload.close()
       readiness.close()
       cluster.kv?.stop()
+      keeper.stop()
+      health.stop()
     },
     reloadSettled: reload.settled,
     loops: consumption.loops,

@@ -16,13 +16,14 @@ import { sendAttempt, USER_AGENT, type AttemptResult } from './http-attempt'
 import { createRateLimiter, type RateLimit, type RateLimiter, type Release } from './rate-limit'
 import type { CompiledProfile, OutgoingRequest } from '../render/compile'
 
-export type DeliveryOutcome = 'delivered' | 'failed' | 'refused' | 'render_failed'
+export type DeliveryOutcome = 'delivered' | 'failed' | 'refused' | 'render_failed' | 'held'
 
 export interface DeliveryAttempt extends AttemptResult {
   /**
    * delivered: 2xx. failed: retry per policy. refused: the network policy refused the
    * endpoint or token URL (dead letter `address_refused`, not retried). render_failed: the
-   * request could not be built (dead letter `render_failed`, not retried).
+   * request could not be built (dead letter `render_failed`, not retried). held: nothing was
+   * sent, beforeSend said no (the profile's breaker opened or it was paused meanwhile).
    */
   outcome: DeliveryOutcome
   /** The request as sent (Authorization included); absent when rendering failed. */
@@ -34,6 +35,17 @@ export interface DeliverHooks {
   onWait?: () => void
   /** Headers the caller adds to the request (the attempt span's `traceparent`). */
   headers?: Record<string, string>
+  /**
+   * Asked once the rate-limit slot is granted, right before anything is sent: false holds
+   * the delivery (outcome `held`, no request). The breaker's last word: a delivery that
+   * waited for its slot while the breaker opened must not go out.
+   */
+  beforeSend?: () => boolean
+  /**
+   * Called with a sent attempt's outcome before its rate-limit slot is given back: the
+   * breaker counts a failure before the next queued delivery of the profile is let through.
+   */
+  onSettled?: (outcome: DeliveryOutcome) => void
 }
 
 export interface Deliverer {
@@ -157,6 +169,10 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     const profile = compiled.profile
     const limiter = perProfile.limiterFor(profile)
     let release = limiter.tryAcquire() ?? (await limiter.acquire(hooks?.onWait))
+    if (hooks?.beforeSend !== undefined && !hooks.beforeSend()) {
+      release()
+      return { outcome: 'held', ok: false, status: null, error: null, refused: false, latencyMs: 0, responseExcerpt: '' }
+    }
     const started = performance.now()
     const elapsed = (): number => Math.round((performance.now() - started) * 100) / 100
     let timer: NodeJS.Timeout | undefined
@@ -200,11 +216,15 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
           sent = await send()
         }
       } catch (err) {
-        if (err instanceof AuthError) return leaving(authFailure(err, elapsed(), rendered))
+        if (err instanceof AuthError) {
+          hooks?.onSettled?.(err.refused ? 'refused' : 'failed')
+          return leaving(authFailure(err, elapsed(), rendered))
+        }
         throw err
       }
       const { request, result } = sent
       const outcome: DeliveryOutcome = result.ok ? 'delivered' : result.refused ? 'refused' : 'failed'
+      hooks?.onSettled?.(outcome)
       const out: DeliveryAttempt = { ...result, latencyMs: elapsed(), outcome, request }
       return result.ok ? out : leaving(out)
     } finally {
