@@ -68,7 +68,7 @@ export function watchReadiness(ctx: DaemonContext, running: Record<string, boole
 }
 
 /** The streams whose size is a gauge; CALLBACK_OPS exists once endpoint health has written to it. */
-const GAUGED_STREAMS = [STREAMS.events, STREAMS.jobs, STREAMS.dead, 'CALLBACK_OPS']
+const GAUGED_STREAMS = [STREAMS.events, STREAMS.jobs, STREAMS.dead, STREAMS.ops]
 
 async function updateStreamGauges(ctx: DaemonContext): Promise<void> {
   for (const stream of GAUGED_STREAMS) {

@@ -198,7 +198,9 @@ export async function createStack(o: StackOptions): Promise<Stack> {
     {
       nats: { servers: o.servers, subjectPrefix: 'callbacks', duplicateWindowSeconds: 600 },
       profilesDir: './profiles',
-      delivery: { concurrency: 32, defaultTimeoutMs: 3000, defaultRateLimit: { perSecond: 5000, maxConcurrent: 64 }, shutdownGraceSeconds: 5 },
+      // No breaker unless a test asks for one (per profile, or in its settings): the tests of
+      // retries, faults and isolation see every attempt, as before endpoint health existed.
+      delivery: { concurrency: 32, defaultTimeoutMs: 3000, defaultRateLimit: { perSecond: 5000, maxConcurrent: 64 }, shutdownGraceSeconds: 5, health: { breakerFailures: 0 } },
       network: { allow: ['127.0.0.0/8', '::1'] },
       status: { enabled: true, host: '127.0.0.1', port: statusPort },
       log: { level: o.logLevel ?? 'warn' },

@@ -60,7 +60,9 @@ export async function createFixture(options: FixtureOptions = {}): Promise<Fixtu
     {
       nats: { servers: [nats.url], subjectPrefix: 'callbacks', duplicateWindowSeconds: 120 },
       profilesDir: './profiles',
-      delivery: { concurrency: 32, defaultTimeoutMs: 3000, defaultRateLimit: { perSecond: 1000, maxConcurrent: 64 }, shutdownGraceSeconds: 10 },
+      // No breaker unless a test asks for one (per profile, or in its settings): the tests of
+      // retries, faults and isolation see every attempt, as before endpoint health existed.
+      delivery: { concurrency: 32, defaultTimeoutMs: 3000, defaultRateLimit: { perSecond: 1000, maxConcurrent: 64 }, shutdownGraceSeconds: 10, health: { breakerFailures: 0 } },
       network: { allow: ['127.0.0.0/8', '::1'] },
       status: { enabled: false },
       log: { level: options.logLevel ?? 'silent' },
