@@ -6,7 +6,7 @@
 // Hot path: a closed profile with no failures costs two Map lookups per delivery and no
 // I/O; only failures, probes and successes after failures write to KV.
 import type { JsMsg } from 'nats'
-import { claimProbe, effectiveHealth, gate, onFailure, onSuccess, type HealthPolicy, type HealthState, type HealthStateName, type Transition } from '../delivery/breaker'
+import { claimProbe, effectiveHealth, gate, onFailure, onSuccess, pause, resume, type HealthPolicy, type HealthState, type HealthStateName, type Transition } from '../delivery/breaker'
 import type { DeliveryOutcome } from '../delivery/deliver'
 import { holdJob } from '../jetstream/held-jobs'
 import type { Job } from '../jetstream/jobs'
@@ -39,6 +39,23 @@ export interface Health {
   /** Held deliveries per profile, as last counted by the keeper (for ops events and gauges). */
   readonly held: Map<string, number>
   stop(): void
+}
+
+/** What the daemon offers its console and embedders: the shared state, the operator's actions. */
+export interface HealthApi {
+  state(profile: string): HealthState
+  /** Pauses the profile (every daemon holds its deliveries); resolves to the state after. */
+  pause(profile: string): Promise<HealthState>
+  /** Resumes it: closed, held deliveries released at its rate. */
+  resume(profile: string): Promise<HealthState>
+}
+
+export function healthApi(health: Health): HealthApi {
+  return {
+    state: (profile) => health.states.get(profile),
+    pause: async (profile) => (await health.apply(profile, (now) => (s) => pause(s, now)))?.next ?? health.states.get(profile),
+    resume: async (profile) => (await health.apply(profile, (now) => (s) => resume(s, now)))?.next ?? health.states.get(profile),
+  }
 }
 
 export function createHealth(deps: HealthDeps): Health {

@@ -32,7 +32,7 @@ import { createReloader, type Reloader } from './reload'
 import { joinCluster, type Cluster } from './cluster'
 import { createShutdown } from './shutdown'
 import { watchTopology } from './topology'
-import { createHealth } from './health'
+import { createHealth, healthApi, type HealthApi } from './health'
 import { startKeeper } from './health-keeper'
 
 export { overflowThreshold } from './park'
@@ -61,6 +61,8 @@ export interface Daemon {
   /** Stops pulling, lets in-flight deliveries finish (up to shutdownGraceSeconds), flushes the attempt log, closes NATS. */
   stop(): Promise<void>
   nc: NatsConnection
+  /** Endpoint health: each profile's state shared by every daemon, and Pause / Resume. */
+  health: HealthApi
   /** Resolves when the daemon has stopped (by stop() or by losing NATS for good). */
   closed: Promise<void>
 }
@@ -161,6 +163,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     reload: reload.reload,
     stop: shutdown.stop,
     nc,
+    health: healthApi(health),
     closed: shutdown.closed,
   }
 }
