@@ -191,6 +191,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
         rendered.headers['user-agent'] = USER_AGENT
         const result = await sendAttempt(rendered, { dispatcher: deps.dispatcher, timeoutMs: compiled.timeoutMs, maxResponseBytes: deps.maxResponseBytes, onStart: release.started })
         const out: DeliveryAttempt = { ...result, latencyMs: elapsed(), outcome: result.ok ? 'delivered' : result.refused ? 'refused' : 'failed', request: rendered }
+        hooks?.onSettled?.(out.outcome)
         return result.ok ? out : leaving(out)
       }
       let signal: AbortSignal | undefined
