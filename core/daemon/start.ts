@@ -8,9 +8,9 @@
 // message, outcome.ts decides what follows an attempt, park.ts parks what must wait,
 // topology.ts recreates streams a NATS lost; reload.ts, readiness.ts and shutdown.ts do
 // what their names say.
-import type { NatsConnection } from 'nats'
+import type { JetStreamManager, NatsConnection } from 'nats'
 import type { Registry } from 'prom-client'
-import { loadConfig, type LoadedConfig } from '../config/settings'
+import { loadConfig, type LoadedConfig, type Settings } from '../config/settings'
 import { formatDiagnostic } from '../diagnostics'
 import { CallbackRouterError } from '../errors'
 import { createDeliverer } from '../delivery/deliver'
@@ -32,7 +32,7 @@ import { createReloader, type Reloader } from './reload'
 import { joinCluster, type Cluster } from './cluster'
 import { createShutdown } from './shutdown'
 import { watchTopology } from './topology'
-import { createHealth, healthApi, type HealthApi } from './health'
+import { createHealth, healthApi, type Health, type HealthApi } from './health'
 import { startKeeper } from './health-keeper'
 
 export { overflowThreshold } from './park'
@@ -67,16 +67,37 @@ export interface Daemon {
   closed: Promise<void>
 }
 
-export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> {
-  const env = options.env ?? process.env
+/** The settings and profiles, checked and compiled; any error refuses the start. */
+async function loadChecked(options: DaemonOptions, env: NodeJS.ProcessEnv): Promise<{ loaded: LoadedConfig; logger: Logger; built: ReturnType<typeof buildSnapshot> }> {
   const loaded = await loadConfig({ configFile: options.configFile, env })
-  const settings = loaded.settings
-  const logger = options.logger ?? createLogger(settings.log.level)
+  const logger = options.logger ?? createLogger(loaded.settings.log.level)
   const errors = loaded.diagnostics.filter((d) => d.level === 'error').map((d) => formatDiagnostic(d))
   for (const d of loaded.diagnostics) if (d.level !== 'error') logger.warn(formatDiagnostic(d))
-  let built = buildSnapshot(loaded.profiles, loaded.registry, settings.delivery.defaultTimeoutMs)
+  const built = buildSnapshot(loaded.profiles, loaded.registry, loaded.settings.delivery.defaultTimeoutMs)
   errors.push(...built.failures.map((f) => f.message))
   if (errors.length) throw new CallbackRouterError('DAEMON_CONFIG', [errors.join('\n')], undefined, { lines: errors })
+  return { loaded, logger, built }
+}
+
+/** Streams, consumers and the health bucket, created or updated; on failure the daemon leaves and disconnects. */
+async function prepareJetStream(nc: NatsConnection, jsm: JetStreamManager, settings: Settings, ackWait: number, health: Health, cluster: Cluster): Promise<void> {
+  try {
+    // Daemons started together on a fresh cluster race to create the same replicated streams.
+    await whileUnavailable(() => ensureStreams(jsm, settings))
+    await whileUnavailable(() => ensureConsumers(jsm, settings, { ackWaitMs: ackWait, concurrency: settings.delivery.concurrency }))
+    await whileUnavailable(() => health.open())
+  } catch (e) {
+    await cluster.leave()
+    await nc.close().catch(() => undefined)
+    throw e
+  }
+}
+
+export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> {
+  const env = options.env ?? process.env
+  const { loaded, logger, built: first } = await loadChecked(options, env)
+  const settings = loaded.settings
+  let built = first
 
   const { nc, jsm } = await connectNats(settings, { servers: options.natsServers, baseDir: loaded.baseDir })
   const metrics = createMetrics(loaded.registry)
@@ -99,16 +120,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   const store = new ProfileStore(built.snapshot)
   const js = nc.jetstream()
   const health = createHealth({ settings, logger, metrics, store, js, jsm, state })
-  try {
-    // Daemons started together on a fresh cluster race to create the same replicated streams.
-    await whileUnavailable(() => ensureStreams(jsm, settings))
-    await whileUnavailable(() => ensureConsumers(jsm, settings, { ackWaitMs: state.ackWaitMs, concurrency: settings.delivery.concurrency }))
-    await whileUnavailable(() => health.open())
-  } catch (e) {
-    await cluster.leave()
-    await nc.close().catch(() => undefined)
-    throw e
-  }
+  await prepareJetStream(nc, jsm, settings, state.ackWaitMs, health, cluster)
 
   const dispatcher = createDispatcher({ allow: settings.network.allow })
   const { maxResponseBytes, defaultRateLimit, concurrency } = settings.delivery
@@ -141,13 +153,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   if (missedChange) void reload.reload()
   const shutdown = createShutdown(ctx, {
     stopPulling: consumption.stopPulling,
-    closeWatchers: () => {
-      reload.close()
-      readiness.close()
-      cluster.kv?.stop()
-      keeper.stop()
-      health.stop()
-    },
+    closeWatchers: () => { reload.close(); readiness.close(); cluster.kv?.stop(); keeper.stop(); health.stop() },
     reloadSettled: reload.settled,
     loops: consumption.loops,
     dispatcher,
