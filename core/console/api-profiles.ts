@@ -20,7 +20,17 @@ function invalid(diagnostics: readonly Diagnostic[]): CallbackRouterError {
   return new CallbackRouterError('CONSOLE_PROFILE_INVALID', [], undefined, { diagnostics: diagnostics.map(publicDiagnostic) })
 }
 
+/**
+ * With the KV store the daemons read profiles from NATS, not from profilesDir: a file the
+ * console wrote would be read by no daemon, so reading and writing one profile is refused
+ * (the list still shows what the daemons run).
+ */
+function filesStore(ctx: RouteContext): void {
+  if (ctx.config.settings.profileStore === 'kv') throw new CallbackRouterError('CONSOLE_KV_STORE', [])
+}
+
 function existing(ctx: RouteContext): NonNullable<ReturnType<typeof findProfile>> {
+  filesStore(ctx)
   const p = findProfile(ctx.config, ctx.params.id)
   if (!p) throw new CallbackRouterError('CONSOLE_PROFILE_NOT_FOUND', [ctx.params.id])
   return p
@@ -51,6 +61,7 @@ export const profileRoutes: Route[] = [
     return json(200, { profiles: rows, profilesDir: config.profilesDir, diagnostics: config.diagnostics.map(publicDiagnostic) })
   }),
   route('POST', '/profiles', async (ctx) => {
+    filesStore(ctx)
     const { raw } = await ctx.body()
     return afterSave(ctx, await saveProfile(ctx.config, raw, ctx.env), 201)
   }),
@@ -65,6 +76,7 @@ export const profileRoutes: Route[] = [
     return afterSave(ctx, await saveProfile(ctx.config, raw, ctx.env, ctx.params.id), 200)
   }),
   route('DELETE', '/profiles/:id', async (ctx) => {
+    filesStore(ctx)
     const id = ctx.params.id
     const file = await deleteProfile(ctx.config, id)
     if (!file) throw new CallbackRouterError('CONSOLE_PROFILE_NOT_FOUND', [id])
@@ -73,6 +85,7 @@ export const profileRoutes: Route[] = [
     return json(200, { deleted: id, file: basename(file), reload })
   }),
   route('POST', '/profiles/:id/enabled', async (ctx) => {
+    filesStore(ctx)
     const { enabled } = await ctx.body()
     if (typeof enabled !== 'boolean') throw new CallbackRouterError('CONSOLE_BAD_REQUEST', ['enabled must be true or false'])
     const result = await setEnabled(ctx.config, ctx.params.id, enabled, ctx.env)
