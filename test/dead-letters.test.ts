@@ -18,6 +18,7 @@ t.test('every reason code is one dead letter with the original bytes; list, show
   const nats = await NatsServer.start({ maxPayload: 256 * 1024 })
   t.teardown(() => nats.close())
   const ep = await startEndpoint({ behaviour: { status: 500 } })
+  ep.setBehaviour({ status: 410 }, '/gone')
   t.teardown(() => ep.close())
   const fx = await createFixture({
     nats,
@@ -30,6 +31,8 @@ t.test('every reason code is one dead letter with the original bytes; list, show
       profile('p-refused', 'http://10.255.255.1:9/x', { account: 'refused' }),
       profile('p-render', `${ep.url}/render`, { account: 'render', headers: { 'X-Msg': '<message>' } }),
       profile('p-removed', `${ep.url}/removed`, { account: 'removed', retry: { count: 1, intervalSeconds: 2 } }),
+      // 410 pauses the profile; its event is held, and after holdHours (here 1.8 s) expires.
+      profile('p-gone', `${ep.url}/gone`, { account: 'gone', health: { holdHours: 0.0005 } }),
     ],
   })
   t.teardown(() => fx.close())
@@ -52,6 +55,7 @@ t.test('every reason code is one dead letter with the original bytes; list, show
     ['address_refused', 'sms', 'sms-send', { id: 'evt_ar', account: 'refused', data }],
     ['render_failed', 'sms', 'sms-send', { id: 'evt_rf', account: 'render', data: { ...data, message: 'line1\r\nInjected: yes' } }],
     ['profile_removed', 'sms', 'sms-send', { id: 'evt_pr', account: 'removed', data }],
+    ['held_expired', 'sms', 'sms-send', { id: 'evt_he', account: 'gone', data }],
   ]
   t.same(new Set(cases.map((c) => c[0])), new Set([...Object.keys(ROUTING), ...Object.keys(DELIVERY)]), 'the cases cover every reason code')
   const bytes = new Map<string, Buffer>()
