@@ -5,7 +5,7 @@
 import type { JsMsg } from 'nats'
 import { formatMessage, type DeadLetterReason } from '../errors'
 import type { CallbackEvent } from '../generated/event'
-import { writeDeadLetter } from '../jetstream/dead-letters'
+import { writeDeadLetter, type DeadLetterInput } from '../jetstream/dead-letters'
 import { H, decodeJob, encodeJob, jobMsgId, jobSubject, type AttemptSummary, type Job } from '../jetstream/jobs'
 import type { CompiledProfile } from '../render/compile'
 import type { DaemonContext } from './context'
@@ -17,18 +17,7 @@ import { serverAddressOf } from './trace-attrs'
 export type Handler = (m: JsMsg) => Promise<void>
 
 /** What a dead letter records besides its reason, detail and the message's bytes. */
-export interface DeadLetterFields {
-  eventId: string | null
-  profile: string | null
-  channel: string | null
-  event: string | null
-  subject: string
-  cycle: number
-  attempts: readonly AttemptSummary[]
-  msgId: string
-  /** internal_error only: the kind of message that failed. */
-  origin?: 'event' | 'job'
-}
+export type DeadLetterFields = Omit<DeadLetterInput, 'reason' | 'detail' | 'data'>
 
 const dec = new TextDecoder()
 
