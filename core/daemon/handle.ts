@@ -64,11 +64,14 @@ export async function deliver(ctx: DaemonContext, m: JsMsg, compiled: CompiledPr
       beforeSend: () => ctx.health.allowSend(job.profile, probe),
       onSettled: (o) => ctx.health.settled(job.profile, o),
     })
+  } catch (e) {
+    span?.end({ status: null, error: 'internal error' })
+    throw e
   } finally {
     if (keepAlive) clearInterval(keepAlive)
     metrics.inFlight.dec()
   }
-  span?.end({ status: result?.status ?? null, error: result === undefined ? 'internal error' : result.ok ? null : (result.error ?? result.outcome) })
+  span?.end({ status: result.status, error: result.ok ? null : (result.error ?? result.outcome) })
   // The breaker opened (or the profile paused) while this one waited for its slot: not sent.
   if (result.outcome === 'held') return ctx.health.hold(m, job)
   const finishedAt = Date.now()
