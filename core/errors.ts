@@ -202,21 +202,18 @@ export const CLI = catalogue({
   CLI_NOT_FOUND: { message: '%s', exit: 1 },
 })
 
-export type ConfigCode = keyof typeof CONFIG
-export type RoutingCode = keyof typeof ROUTING
-export type DeliveryCode = keyof typeof DELIVERY
-export type PublishCode = keyof typeof PUBLISH
-export type HandlingCode = keyof typeof HANDLING
-export type DeadLetterOpCode = keyof typeof DEAD_LETTER_OPS
-export type PluginKitCode = keyof typeof PLUGIN_KIT
-export type AttemptCode = keyof typeof ATTEMPT
-export type ConsoleCode = keyof typeof CONSOLE
-export type DaemonCode = keyof typeof DAEMON
-export type NatsCode = keyof typeof NATS
-export type CliCode = keyof typeof CLI
+/** The codes of one area: `CodeOf<typeof CONFIG>`. */
+type CodeOf<Area> = keyof Area & string
+export type ConfigCode = CodeOf<typeof CONFIG>
+export type RoutingCode = CodeOf<typeof ROUTING>
+export type DeliveryCode = CodeOf<typeof DELIVERY>
+export type PublishCode = CodeOf<typeof PUBLISH>
+export type PluginKitCode = CodeOf<typeof PLUGIN_KIT>
+export type AttemptCode = CodeOf<typeof ATTEMPT>
 /** The dead-letter reason codes of DESIGN. */
-export type DeadLetterReason = RoutingCode | DeliveryCode | HandlingCode
-export type ErrorCode = ConfigCode | RoutingCode | DeliveryCode | PublishCode | PluginKitCode | HandlingCode | DeadLetterOpCode | AttemptCode | ConsoleCode | DaemonCode | NatsCode | CliCode
+export type DeadLetterReason = RoutingCode | DeliveryCode | CodeOf<typeof HANDLING>
+/** Every code of the catalogue. */
+export type ErrorCode = { [A in keyof typeof AREAS]: CodeOf<(typeof AREAS)[A]> }[keyof typeof AREAS]
 
 /** The whole catalogue by area, for listings and the test that keeps codes unique. */
 export const AREAS = { CONFIG, ROUTING, DELIVERY, PUBLISH, PLUGIN_KIT, HANDLING, DEAD_LETTER_OPS, ATTEMPT, CONSOLE, DAEMON, NATS, CLI } as const

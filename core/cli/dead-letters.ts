@@ -5,7 +5,7 @@ import { CallbackRouterError } from '../errors'
 import { listDeadLetters, replayDeadLetter, showDeadLetter, type DeadLetterDetail, type ReplayResult } from '../jetstream/dead-letters'
 import { EVENT_MAX_DEPTH } from '../jetstream/json-depth'
 import { fail, failWith } from './context'
-import { NATS_OPTION, withNats } from './nats-client'
+import { withNats, withNatsOptions } from './nats-client'
 import { table } from './table'
 
 export function register(program: Command): void {
@@ -20,12 +20,13 @@ function print(text: string): void {
 }
 
 function registerList(dl: Command): void {
-  dl.command('list')
-    .description('list dead letters: id, event id, profile, reason, detail, time, attempts')
-    .option('--profile <id>', 'only this profile\'s')
-    .option('--reason <code>', 'only this reason (e.g. retries_exhausted, no_profile)')
-    .option('--json', 'print [{ id, eventId, profile, reason, detail, at, attempts }]')
-    .option(...NATS_OPTION)
+  withNatsOptions(
+    dl.command('list')
+      .description('list dead letters: id, event id, profile, reason, detail, time, attempts')
+      .option('--profile <id>', 'only this profile\'s')
+      .option('--reason <code>', 'only this reason (e.g. retries_exhausted, no_profile)'),
+    'print [{ id, eventId, profile, reason, detail, at, attempts }]',
+  )
     .action(async (opts: { profile?: string; reason?: string; json?: boolean }, cmd: Command) => {
       const rows = await withNats(cmd, ({ js, jsm }) => listDeadLetters(js, jsm, opts))
       if (opts.json) return print(JSON.stringify(rows, null, 2))
@@ -55,11 +56,12 @@ export function renderDeadLetter(d: DeadLetterDetail): string {
 }
 
 function registerShow(dl: Command): void {
-  dl.command('show')
-    .description('one dead letter with its original event and every attempt')
-    .argument('<id>', 'the dead letter id (from list)')
-    .option('--json', 'print { id, eventId, profile, reason, detail, at, channel, subject, cycle, event, attempts: [...] }')
-    .option(...NATS_OPTION)
+  withNatsOptions(
+    dl.command('show')
+      .description('one dead letter with its original event and every attempt')
+      .argument('<id>', 'the dead letter id (from list)'),
+    'print { id, eventId, profile, reason, detail, at, channel, subject, cycle, event, attempts: [...] }',
+  )
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
       const d = await withNats(cmd, ({ js, jsm }) => showDeadLetter(js, jsm, id))
       if (!d) return failWith('CLI_NOT_FOUND', `no dead letter with id ${id}`)
@@ -68,14 +70,15 @@ function registerShow(dl: Command): void {
 }
 
 function registerReplay(dl: Command): void {
-  dl.command('replay')
-    .description('re-queue a dead letter (or all of them) as a new delivery cycle')
-    .argument('[id]', 'the dead letter id (from list)')
-    .option('--all', 'replay every dead letter (with --profile: that profile\'s)')
-    .option('--profile <id>', 'with --all: only this profile\'s')
-    .option('--reason <code>', 'with --all: only this reason')
-    .option('--json', 'print [{ id, eventId, profile, cycle, via, duplicate }]')
-    .option(...NATS_OPTION)
+  withNatsOptions(
+    dl.command('replay')
+      .description('re-queue a dead letter (or all of them) as a new delivery cycle')
+      .argument('[id]', 'the dead letter id (from list)')
+      .option('--all', 'replay every dead letter (with --profile: that profile\'s)')
+      .option('--profile <id>', 'with --all: only this profile\'s')
+      .option('--reason <code>', 'with --all: only this reason'),
+    'print [{ id, eventId, profile, cycle, via, duplicate }]',
+  )
     .action(async (id: string | undefined, opts: { all?: boolean; profile?: string; reason?: string; json?: boolean }, cmd: Command) => {
       if (!id && !opts.all) failWith('CLI_USAGE', 'name a dead letter id, or --all')
       if (id && opts.all) failWith('CLI_USAGE', 'either an id or --all, not both')

@@ -34,3 +34,8 @@ export async function withNats<T>(cmd: Command, fn: (s: NatsSession) => Promise<
 }
 
 export const NATS_OPTION = ['--nats <urls>', 'NATS server URLs, comma-separated (overrides NATS_URL and the settings)'] as const
+
+/** The options of a command that reads NATS and prints JSON: `--json` (`json` says what it prints) and `--nats`. */
+export function withNatsOptions(command: Command, json: string): Command {
+  return command.option('--json', json).option(...NATS_OPTION)
+}

@@ -11,7 +11,7 @@ import { formatDiagnostic, hasErrors } from '../diagnostics'
 import { formatMessage } from '../errors'
 import { deleteProfileKey, isWrongRevision, keyHistory, openProfileBucket, readBucket, writeProfile, type BucketEntry } from '../jetstream/profile-bucket'
 import { fail } from './context'
-import { NATS_OPTION, withNats } from './nats-client'
+import { NATS_OPTION, withNats, withNatsOptions } from './nats-client'
 
 export interface PushPlan {
   create: Array<{ id: string; text: string }>
@@ -62,14 +62,15 @@ interface PushOptions {
 }
 
 function registerPush(profiles: Command): void {
-  profiles
-    .command('push')
-    .description('check a folder of profile files like validate, then write what changed into the KV store (CALLBACK_PROFILES); one error anywhere: nothing written')
-    .argument('[dir]', 'folder of profile files (default: profilesDir of the settings)')
-    .option('--dry-run', 'check and show what would change, write nothing')
-    .option('--prune', 'delete profiles that the folder no longer has')
-    .option('--json', 'print { created, updated, deleted, unchanged, revision }')
-    .option(...NATS_OPTION)
+  withNatsOptions(
+    profiles
+      .command('push')
+      .description('check a folder of profile files like validate, then write what changed into the KV store (CALLBACK_PROFILES); one error anywhere: nothing written')
+      .argument('[dir]', 'folder of profile files (default: profilesDir of the settings)')
+      .option('--dry-run', 'check and show what would change, write nothing')
+      .option('--prune', 'delete profiles that the folder no longer has'),
+    'print { created, updated, deleted, unchanged, revision }',
+  )
     .action(async (dir: string | undefined, own: PushOptions, cmd: Command) => {
       const opts = { ...own, json: wantsJson(own, cmd) }
       await withNats(cmd, async ({ config, js }) => {
@@ -147,12 +148,13 @@ function registerPull(profiles: Command): void {
 }
 
 function registerHistory(profiles: Command): void {
-  profiles
-    .command('history')
-    .description("a profile's revisions in the KV store (the last 10): revision, time, put or delete")
-    .argument('<id>', 'profile id')
-    .option('--json', 'print [{ revision, at, operation }]')
-    .option(...NATS_OPTION)
+  withNatsOptions(
+    profiles
+      .command('history')
+      .description("a profile's revisions in the KV store (the last 10): revision, time, put or delete")
+      .argument('<id>', 'profile id'),
+    'print [{ revision, at, operation }]',
+  )
     .action(async (id: string, own: { json?: boolean }, cmd: Command) => {
       const opts = { json: wantsJson(own, cmd) }
       await withNats(cmd, async ({ config, js }) => {

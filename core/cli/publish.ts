@@ -8,7 +8,7 @@ import { createPublisherFor, type PublishResult } from '../client/publisher'
 import { newEventId, type EventToPublish } from '../client/envelope'
 import { CallbackRouterError } from '../errors'
 import { EXIT_USAGE, fail, readDataOption } from './context'
-import { NATS_OPTION, withNats } from './nats-client'
+import { withNats, withNatsOptions } from './nats-client'
 
 export interface PublishOptions {
   data?: string
@@ -22,19 +22,20 @@ export interface PublishOptions {
 }
 
 export function register(program: Command): void {
-  program
-    .command('publish')
-    .description('publish an event on <prefix>.<channel>.<event> with its id as Nats-Msg-Id')
-    .argument('<channel>', 'channel (plugin name)')
-    .argument('[event]', 'event name (or --event)')
-    .option('--data <json>', 'the event data as JSON, or @file.json (default: the catalog examples)')
-    .option('--event-file <file>', 'a whole envelope { id, account, profile?, occurredAt?, data }')
-    .option('--event <name>', 'the event, where the channel has several')
-    .option('--account <account>', 'the account (default: "demo", or the envelope\'s)')
-    .option('--profile <id>', 'send to this profile only')
-    .option('--id <id>', 'event id (default: a random evt_… id)')
-    .option('--json', 'print { id, subject, stream, seq, duplicate }')
-    .option(...NATS_OPTION)
+  withNatsOptions(
+    program
+      .command('publish')
+      .description('publish an event on <prefix>.<channel>.<event> with its id as Nats-Msg-Id')
+      .argument('<channel>', 'channel (plugin name)')
+      .argument('[event]', 'event name (or --event)')
+      .option('--data <json>', 'the event data as JSON, or @file.json (default: the catalog examples)')
+      .option('--event-file <file>', 'a whole envelope { id, account, profile?, occurredAt?, data }')
+      .option('--event <name>', 'the event, where the channel has several')
+      .option('--account <account>', 'the account (default: "demo", or the envelope\'s)')
+      .option('--profile <id>', 'send to this profile only')
+      .option('--id <id>', 'event id (default: a random evt_… id)'),
+    'print { id, subject, stream, seq, duplicate }',
+  )
     .action(async (channel: string, eventArg: string | undefined, opts: PublishOptions, cmd: Command) => {
       const event = eventArg ?? opts.event
       await withNats(cmd, async ({ config, nc }) => {

@@ -4,7 +4,7 @@
 // included: redirects are not followed) a failure with a short reason. The response is
 // read up to a small cap for logs, then the rest is destroyed.
 import type { Dispatcher } from 'undici'
-import { CallbackRouterError } from '../errors'
+import { CallbackRouterError, type AttemptCode } from '../errors'
 import type { OutgoingRequest } from '../render/compile'
 import { VERSION } from '../version'
 
@@ -47,6 +47,26 @@ export interface AttemptOptions {
   onStart?: () => void
 }
 
+/** Node's and undici's error codes with a catalogued attempt reason of their own (errors.ts ATTEMPT). */
+const TRANSPORT_REASONS: Readonly<Record<string, AttemptCode>> = {
+  ECONNREFUSED: 'refused',
+  ECONNRESET: 'reset',
+  EPIPE: 'reset',
+  UND_ERR_SOCKET: 'reset',
+  UND_ERR_CLOSED: 'reset',
+  ENOTFOUND: 'dns',
+  EAI_AGAIN: 'dns',
+  EAI_FAIL: 'dns',
+  EAI_NODATA: 'dns',
+  EAI_NONAME: 'dns',
+  UND_ERR_CONNECT_TIMEOUT: 'timeout',
+  UND_ERR_HEADERS_TIMEOUT: 'timeout',
+  UND_ERR_BODY_TIMEOUT: 'timeout',
+  ETIMEDOUT: 'timeout',
+  EHOSTUNREACH: 'unreachable',
+  ENETUNREACH: 'unreachable',
+}
+
 /** The short reason of a transport failure, as written to the attempt log. */
 export function reasonOf(err: unknown, signal?: AbortSignal): { error: string; refused: boolean; target?: string } {
   // The refusal's `where` is what was refused; its message already went through redaction.
@@ -54,29 +74,8 @@ export function reasonOf(err: unknown, signal?: AbortSignal): { error: string; r
   if (signal?.aborted) return { error: 'timeout', refused: false }
   const e = err as { code?: string; name?: string; message?: string; errors?: { code?: string }[]; cause?: unknown }
   const code = e?.code ?? e?.errors?.[0]?.code
-  switch (code) {
-    case 'ECONNREFUSED':
-      return { error: 'refused', refused: false }
-    case 'ECONNRESET':
-    case 'EPIPE':
-    case 'UND_ERR_SOCKET':
-    case 'UND_ERR_CLOSED':
-      return { error: 'reset', refused: false }
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EAI_FAIL':
-    case 'EAI_NODATA':
-    case 'EAI_NONAME':
-      return { error: 'dns', refused: false }
-    case 'UND_ERR_CONNECT_TIMEOUT':
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
-    case 'ETIMEDOUT':
-      return { error: 'timeout', refused: false }
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return { error: 'unreachable', refused: false }
-  }
+  const reason = typeof code === 'string' ? TRANSPORT_REASONS[code] : undefined
+  if (reason !== undefined) return { error: reason, refused: false }
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return { error: 'timeout', refused: false }
   if (typeof code === 'string' && (code.startsWith('ERR_TLS') || code.includes('CERT') || code.startsWith('ERR_SSL'))) {
     return { error: `tls ${code}`, refused: false }

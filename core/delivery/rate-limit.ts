@@ -27,6 +27,10 @@
 // `guardMs` widens the window (1025 ms for a whole second; at most 5 % of a short window)
 // to absorb what remains between our write and the receiver's clock: network and
 // event-loop jitter, measured here at up to ~15 ms for a first request on a busy machine.
+//
+// The gate is one class for both cases: alone, a daemon has the whole limit; in a cluster
+// (shared-limiter.ts) a subclass answers `allowance()` with this daemon's share, k start
+// tokens of the ring's N, and a start then needs the k-th most recent one to be a window old.
 
 export interface RateLimit {
   perSecond: number
@@ -65,6 +69,21 @@ export interface RateLimiterOptions {
   now?: () => number
 }
 
+/** What a gate may use now, when it holds a share of the limit (see shared-limiter.ts). */
+export interface Allowance {
+  /** Start tokens: at most this many starts in any window (at most the ring's size). */
+  starts: number
+  /** Requests that may be in flight. */
+  concurrency: number
+}
+
+export interface GateOptions extends RateLimiterOptions {
+  /** The guard's largest part of the window (default 0.05). */
+  guardFraction?: number
+  /** While requests wait on an allowance that may change, look again at least this often. */
+  pollMs?: number
+}
+
 const MAX_RING = 65_536
 
 interface Waiter {
@@ -72,118 +91,164 @@ interface Waiter {
   onWait: (() => void) | undefined
 }
 
-export function createRateLimiter(limits: RateLimit, options: RateLimiterOptions = {}): RateLimiter {
-  if (!(limits.perSecond > 0)) throw new RangeError('rateLimit.perSecond must be > 0')
-  if (!(Number.isInteger(limits.maxConcurrent) && limits.maxConcurrent >= 1)) throw new RangeError('rateLimit.maxConcurrent must be an integer >= 1')
-  const now = options.now ?? (() => performance.now())
-  // Above MAX_RING starts a second (beyond what one process can send) the ring stops
-  // growing and the window shrinks instead: the average rate still holds.
-  const capacity = Math.min(MAX_RING, Math.max(1, Math.floor(limits.perSecond)))
-  const baseMs = (capacity * 1000) / limits.perSecond
-  const windowMs = baseMs + Math.min(options.guardMs ?? 25, baseMs * 0.05)
-  const waitTickMs = options.waitTickMs ?? 1000
-  const maxConcurrent = limits.maxConcurrent
+/** The sliding-window and concurrency gate of the file header. */
+export class WindowGate implements RateLimiter {
+  readonly limits: RateLimit
+  /** The ring's size: the most starts any window may hold (the whole limit). */
+  readonly tokens: number
+  readonly windowMs: number
+  /** When a request last had to wait (the clock's ms). */
+  protected lastWaitAt = -Infinity
+  /** Grants and the in-flight peak since need() last read them (shared-limiter.ts). */
+  protected grantsSinceRead = 0
+  protected peakInFlight = 0
+  protected readonly now: () => number
+  protected running = 0
+  // starts[head] is the oldest of the last `tokens` starts (-Infinity: none yet; Infinity:
+  // granted, not yet stamped).
+  private readonly starts: Float64Array
+  private head = 0
+  private readonly queue: Waiter[] = []
+  private qHead = 0
+  private readonly waitTickMs: number
+  private readonly pollMs: number
+  private timer: NodeJS.Timeout | undefined
+  private timerDue = Infinity
+  private ticker: NodeJS.Timeout | undefined
 
-  // starts[head] is the oldest of the last `capacity` starts (-Infinity: none yet).
-  const starts = new Float64Array(capacity).fill(-Infinity)
-  let head = 0
-  let inFlight = 0
-  const queue: Waiter[] = []
-  let qHead = 0
-  let timer: NodeJS.Timeout | undefined
-  let ticker: NodeJS.Timeout | undefined
+  constructor(limits: RateLimit, options: GateOptions = {}) {
+    if (!(limits.perSecond > 0)) throw new RangeError('rateLimit.perSecond must be > 0')
+    if (!(Number.isInteger(limits.maxConcurrent) && limits.maxConcurrent >= 1)) throw new RangeError('rateLimit.maxConcurrent must be an integer >= 1')
+    this.limits = { perSecond: limits.perSecond, maxConcurrent: limits.maxConcurrent }
+    this.now = options.now ?? (() => performance.now())
+    // Above MAX_RING starts a second (beyond what one process can send) the ring stops
+    // growing and the window shrinks instead: the average rate still holds.
+    this.tokens = Math.min(MAX_RING, Math.max(1, Math.floor(limits.perSecond)))
+    const baseMs = (this.tokens * 1000) / limits.perSecond
+    this.windowMs = baseMs + Math.min(options.guardMs ?? 25, baseMs * (options.guardFraction ?? 0.05))
+    this.waitTickMs = options.waitTickMs ?? 1000
+    this.pollMs = options.pollMs ?? Infinity
+    this.starts = new Float64Array(this.tokens).fill(-Infinity)
+  }
 
-  function grant(t: number): Release {
-    const slot = head
-    // Reserved until stamped: the grant `capacity` places later waits for the stamp.
-    starts[slot] = Infinity
-    head = head + 1 === capacity ? 0 : head + 1
-    inFlight++
+  /** This gate's share of the limit; undefined: the whole of it. */
+  protected allowance(): Allowance | undefined {
+    return undefined
+  }
+
+  get inFlight(): number {
+    return this.running
+  }
+
+  get waiting(): number {
+    return this.queue.length - this.qHead
+  }
+
+  tryAcquire(): Release | null {
+    if (this.qHead < this.queue.length) return null
+    const t = this.now()
+    if (this.blockedFor(t) === 0) return this.grant(t)
+    this.lastWaitAt = t
+    return null
+  }
+
+  acquire(onWait?: () => void): Promise<Release> {
+    const fast = this.tryAcquire()
+    if (fast) return Promise.resolve(fast)
+    return new Promise<Release>((resolve) => {
+      this.queue.push({ resolve, onWait })
+      onWait?.()
+      if (this.ticker === undefined) {
+        this.ticker = setInterval(() => this.tick(), this.waitTickMs)
+        this.ticker.unref()
+      }
+      this.drain()
+    })
+  }
+
+  /** Grants to waiters as far as the limits allow now; otherwise looks again when they may. */
+  protected drain(): void {
+    while (this.qHead < this.queue.length) {
+      const t = this.now()
+      this.lastWaitAt = t
+      const wait = this.blockedFor(t)
+      if (wait > 0) {
+        // Infinity: a release or a stamp drains again (and, with a share, the poll).
+        this.wakeIn(t, Math.min(wait, this.pollMs))
+        return
+      }
+      const w = this.queue[this.qHead++]
+      if (this.qHead > 1024 && this.qHead * 2 > this.queue.length) {
+        this.queue.splice(0, this.qHead)
+        this.qHead = 0
+      }
+      w.resolve(this.grant(t))
+    }
+    this.queue.length = 0
+    this.qHead = 0
+    if (this.ticker !== undefined) {
+      clearInterval(this.ticker)
+      this.ticker = undefined
+    }
+  }
+
+  /** 0 when a start is allowed at t; otherwise how long until it may be (Infinity: on a release or stamp). */
+  private blockedFor(t: number): number {
+    const share = this.allowance()
+    const k = share === undefined ? this.tokens : share.starts
+    const concurrency = share === undefined ? this.limits.maxConcurrent : share.concurrency
+    if (k <= 0 || this.running >= concurrency) return Infinity
+    const free = this.starts[k === this.tokens ? this.head : (this.head - k + this.tokens) % this.tokens] + this.windowMs
+    return t >= free ? 0 : free - t
+  }
+
+  private wakeIn(t: number, delay: number): void {
+    if (delay === Infinity) return
+    const due = t + Math.max(1, Math.ceil(delay))
+    if (this.timer !== undefined) {
+      if (this.timerDue <= due) return
+      clearTimeout(this.timer)
+    }
+    this.timerDue = due
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.drain()
+    }, due - t)
+  }
+
+  private grant(t: number): Release {
+    const slot = this.head
+    // Reserved until stamped: the grant `tokens` places later waits for the stamp.
+    this.starts[slot] = Infinity
+    this.head = this.head + 1 === this.tokens ? 0 : this.head + 1
+    if (++this.running > this.peakInFlight) this.peakInFlight = this.running
+    this.grantsSinceRead++
     let released = false
     let stamped = false
     const release = (() => {
       if (released) return
       released = true
-      inFlight--
+      this.running--
       if (!stamped) {
         stamped = true
-        starts[slot] = t
+        this.starts[slot] = t
       }
-      if (qHead < queue.length) drain()
+      if (this.qHead < this.queue.length) this.drain()
     }) as Release
     release.started = () => {
       if (stamped) return
       stamped = true
-      starts[slot] = now()
-      if (qHead < queue.length) drain()
+      this.starts[slot] = this.now()
+      if (this.qHead < this.queue.length) this.drain()
     }
     return release
   }
 
-  function waitingCount(): number {
-    return queue.length - qHead
+  private tick(): void {
+    for (let i = this.qHead; i < this.queue.length; i++) this.queue[i].onWait?.()
   }
+}
 
-  function drain(): void {
-    while (qHead < queue.length) {
-      if (inFlight >= maxConcurrent) return // a release drains again
-      const t = now()
-      const free = starts[head] + windowMs
-      if (t < free) {
-        // An unstamped slot (free = Infinity) drains again when it is stamped or released.
-        if (timer === undefined && free !== Infinity) {
-          timer = setTimeout(() => {
-            timer = undefined
-            drain()
-          }, Math.max(1, Math.ceil(free - t)))
-        }
-        return
-      }
-      const w = queue[qHead++]
-      if (qHead > 1024 && qHead * 2 > queue.length) {
-        queue.splice(0, qHead)
-        qHead = 0
-      }
-      w.resolve(grant(t))
-    }
-    queue.length = 0
-    qHead = 0
-    if (ticker !== undefined) {
-      clearInterval(ticker)
-      ticker = undefined
-    }
-  }
-
-  function tick(): void {
-    for (let i = qHead; i < queue.length; i++) queue[i].onWait?.()
-  }
-
-  return {
-    limits: { perSecond: limits.perSecond, maxConcurrent },
-    get inFlight() {
-      return inFlight
-    },
-    get waiting() {
-      return waitingCount()
-    },
-    tryAcquire(): Release | null {
-      if (qHead < queue.length || inFlight >= maxConcurrent) return null
-      const t = now()
-      if (t < starts[head] + windowMs) return null
-      return grant(t)
-    },
-    acquire(onWait?: () => void): Promise<Release> {
-      const fast = this.tryAcquire()
-      if (fast) return Promise.resolve(fast)
-      return new Promise<Release>((resolve) => {
-        queue.push({ resolve, onWait })
-        onWait?.()
-        if (ticker === undefined) {
-          ticker = setInterval(tick, waitTickMs)
-          ticker.unref()
-        }
-        drain()
-      })
-    },
-  }
+export function createRateLimiter(limits: RateLimit, options: RateLimiterOptions = {}): RateLimiter {
+  return new WindowGate(limits, options)
 }
