@@ -4,7 +4,7 @@
 import t from 'tap'
 import { createFixture, eventually, profile } from './helpers/daemon-fixture'
 import { startEndpoint } from './helpers/endpoint'
-import { heldOf, opsEvents, smsEvent } from './helpers/health'
+import { assertOpsEvent, heldOf, opsEvents, smsEvent, watchOps } from './helpers/health'
 import { STREAMS } from '../core/jetstream/streams'
 
 t.test('failing every request with breakerFailures 5, breakerOpenSeconds 2: 5 attempts, none for 2 s, single probes at growing gaps; recovery delivers every held event once', async (t) => {
@@ -46,6 +46,39 @@ t.test('failing every request with breakerFailures 5, breakerOpenSeconds 2: 5 at
   t.equal(ep.requests.length, 7 + N, 'attempts: 5 to open, 2 failed probes, then one per event')
   t.equal((await f.jsm.streams.info(STREAMS.dead)).state.messages, 0, 'none became a dead letter')
 
-  const ops = (await opsEvents(f.jsm)).map((e) => e.subject)
-  t.same(ops, ['callback-router.ops.profile.breaker_opened', 'callback-router.ops.profile.breaker_closed'])
+  const ops = await opsEvents(f.jsm)
+  t.same(ops.map((e) => e.subject), ['callback-router.ops.profile.breaker_opened', 'callback-router.ops.profile.breaker_closed'])
+  assertOpsEvent(t, ops[0], { profile: 'acme-flaky', account: 'acme', event: 'breaker_opened', reason: 'consecutive_failures' })
+  assertOpsEvent(t, ops[1], { profile: 'acme-flaky', account: 'acme', event: 'breaker_closed', reason: 'probe_succeeded' })
+})
+
+t.test('a breaker open for pauseAfterMinutes (0.02 min = 1.2 s) pauses the profile: ops events breaker_opened, then paused with reason open_too_long', async (t) => {
+  const ep = await startEndpoint({ behaviour: { status: 500, body: 'down' } })
+  const f = await createFixture({
+    profiles: [
+      profile('acme-long', `${ep.url}/hook`, {
+        retry: { count: 3, intervalSeconds: 0.2 },
+        rateLimit: { perSecond: 100, maxConcurrent: 1 },
+        // No probe within the test: only the clock can pause it.
+        health: { breakerFailures: 2, breakerOpenSeconds: 300, pauseAfterMinutes: 0.02 },
+      }),
+    ],
+  })
+  t.teardown(async () => {
+    await f.close()
+    await ep.close()
+  })
+  const ops = watchOps(f.nc)
+  await f.start()
+  for (let i = 0; i < 3; i++) await f.publish('sms', 'sms-send', smsEvent(`l-${i}`, 'acme-long'))
+
+  await eventually(() => ops.some((e) => e.body.event === 'paused'), 20_000, 50)
+  await eventually(async () => (await heldOf(f.jsm, 'acme-long')) === 3, 10_000, 100)
+  t.same(ops.map((e) => e.body.event), ['breaker_opened', 'paused'], 'opened, then paused by the clock')
+  assertOpsEvent(t, ops[0], { profile: 'acme-long', account: 'acme', event: 'breaker_opened', reason: 'consecutive_failures' })
+  assertOpsEvent(t, ops[1], { profile: 'acme-long', account: 'acme', event: 'paused', reason: 'open_too_long' })
+  t.ok(Date.parse(String(ops[1].body.at)) - Date.parse(String(ops[0].body.at)) >= 1200, 'paused no sooner than pauseAfterMinutes after opening')
+  t.equal(ep.requests.length, 2, 'breakerFailures attempts, then nothing: no probe, every event held')
+  const stored = (await opsEvents(f.jsm)).map((e) => e.subject)
+  t.same(stored, ['callback-router.ops.profile.breaker_opened', 'callback-router.ops.profile.paused'], 'both kept in CALLBACK_OPS')
 })
