@@ -13,7 +13,7 @@ import { H } from '../../core/jetstream/jobs'
 import { STREAMS } from '../../core/jetstream/streams'
 import { readStream } from '../../core/jetstream/stream-read'
 import { now, startEndpoint, type Behaviour, type Endpoint, type EndpointOptions, type RecordedRequest } from '../helpers/endpoint'
-import { freePort } from '../helpers/nats-server'
+import { freePort, NatsServer } from '../helpers/nats-server'
 import { mergeSettings as merge } from '../helpers/daemon-fixture'
 import { cliArgs, ROOT } from '../helpers/cli'
 
@@ -223,7 +223,10 @@ export async function createStack(o: StackOptions): Promise<Stack> {
       return d
     },
     async close() {
-      for (const d of daemons) await d.kill9()
+      for (const d of daemons) {
+        await d.kill9()
+        await d.stop() // clears its memory sampler, which would keep the process alive
+      }
       await rm(dir, { recursive: true, force: true })
     },
   }
@@ -312,6 +315,34 @@ export async function streamsReady(jsm: JetStreamManager, timeoutMs = 30_000): P
       return false
     }
   }, timeoutMs, 100))
+}
+
+/** What most scenarios run on: one nats-server, one recording endpoint, one daemon process. */
+export interface Rig {
+  nats: NatsServer
+  books: Books
+  stack: Stack
+  client: { nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager }
+  d: DaemonProcess
+}
+
+/** Starts a rig (the daemon ready, its streams there), runs `run` on it, and tears it all down. */
+export async function withRig<T>(o: { decide?: (req: RecordedRequest, webhookId: string) => Decision; settings?: Record<string, unknown>; profiles: (url: string) => Array<Record<string, unknown>> }, run: (r: Rig) => Promise<T>): Promise<T> {
+  const nats = await NatsServer.start()
+  const books = await booksEndpoint(o.decide)
+  const stack = await createStack({ servers: [nats.url], settings: o.settings, profiles: o.profiles(books.ep.url) })
+  const client = await natsClient([nats.url])
+  const d = stack.daemon()
+  try {
+    await startedDaemon(d)
+    await streamsReady(client.jsm)
+    return await run({ nats, books, stack, client, d })
+  } finally {
+    await stack.close()
+    await client.nc.close()
+    await books.close()
+    await nats.close()
+  }
 }
 
 export interface Outgoing {

@@ -4,6 +4,7 @@
 // lost or a check failed.
 import { writeFileSync } from 'node:fs'
 import { crashScenario } from './crash'
+import { endpointDownScenario } from './endpoint-down'
 import { endpointFaultsScenario } from './endpoint-faults'
 import { fuzzScenario } from './fuzz'
 import { isolationScenario } from './isolation'
@@ -22,6 +23,7 @@ const scenarios: Array<[string, () => Promise<ScenarioResult>]> = [
   ['tenant-isolation', () => tenantScenario({ rounds: 20 })],
   ['secrets', () => secretsScenario()],
   ['hostile-input', () => hostileInputScenario({ rounds: 5 })],
+  ['endpoint-down', () => endpointDownScenario({ downSeconds: 60, aRatePerSecond: 100, bEvents: 2000, besideAfterSeconds: 5, breakerFailures: 20, breakerOpenSeconds: 5 })],
   ['slow-endpoint-isolation', () => isolationScenario({ fast: 2000, slow: 30, flappy: 200, slowTimeoutMs: 60_000, slowRetries: 0, maxConcurrent: 10, concurrency: 16 })],
 ]
 
