@@ -79,9 +79,12 @@ export async function writeDaemonSetup(natsUrl: string, url: string, deadUrl: st
   return { dir, configs }
 }
 
-/** Spawns daemon number `which` (0 or 1); `waitReady` tells when it serves. */
-export function spawnDaemon(setup: DaemonSetup, cpuProf: string | undefined, which = 0): ChildProcess {
-  const args = [...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : []), JS_TARGET, '--config', setup.configs[which].file, 'start']
+/**
+ * Spawns daemon number `which` (0 or 1); `waitReady` tells when it serves. `dist` runs another
+ * build's daemon (bench --compare) with the same config.
+ */
+export function spawnDaemon(setup: DaemonSetup, cpuProf: string | undefined, which = 0, dist?: string): ChildProcess {
+  const args = [...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : []), dist ? join(dist, 'core', 'cli.js') : JS_TARGET, '--config', setup.configs[which].file, 'start']
   // stdout (pino's JSON lines, info level as in production) goes nowhere; errors show.
   return spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] })
 }

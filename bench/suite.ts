@@ -10,6 +10,8 @@
 //      JSON body + header, GET + query string, urlencoded, JSON + AES-GCM of two values,
 //      and a fan-out to 3 profiles (reported per delivery); and the JSON profile with two
 //      daemons on the same NATS (scale-out: what sharing the work costs)
+//   C' with `--compare <dist>[,<dist>…]`: the JSON profile on other builds' daemons (older
+//      commits, built in worktrees), in the same rounds: a before/after of changes in one run
 // Throughput drains N pre-sent events (first to last arrival at the endpoint), in rounds;
 // each round runs every kind once, the order rotated by one between rounds so no kind is
 // always first or last; each kind's best round is reported (and every round is kept).
@@ -47,6 +49,8 @@ export interface BenchOptions {
   backlogWaitSeconds: number
   /** A folder for the daemon's --cpu-prof output. */
   cpuProf?: string
+  /** Other builds' dist/ folders whose daemons also run the JSON profile (kinds `compare1`, `compare2`, …). */
+  compare: readonly string[]
   out?: string
   log: (line: string) => void
 }
@@ -54,6 +58,8 @@ export interface BenchOptions {
 const SUBJECT = 'callbacks.sms.sms-send'
 /** The key of C's JSON profile run by two daemons at once. */
 const TWO = 'twoDaemons'
+/** The keys of C's JSON profile on the --compare builds: compare1, compare2, … */
+const compareKey = (i: number): string => `compare${i + 1}`
 
 type Run = Throughput & { deliveries?: number; acked?: boolean }
 
@@ -118,14 +124,14 @@ async function runP(w: World, prefix: string, n: number): Promise<Run> {
   }
 }
 
-/** C: one daemon (or two, `daemons` 2) drains n events of a profile kind. */
-async function runC(w: World, v: Variant, prefix: string, n: number, daemons = 1): Promise<Run> {
+/** C: one daemon (or two, `daemons` 2; of another build: `dist`) drains n events of a profile kind. */
+async function runC(w: World, v: Variant, prefix: string, n: number, daemons = 1, dist?: string): Promise<Run> {
   const perEvent = v === 'fanout' ? 3 : 1
   await sendMany(jsSend(w.js, SUBJECT, `bench-${v}`), prefix, n)
   await w.ep.reset(false)
   // Spawned together and measured from the first arrival: with two, neither drains alone
   // for long while the other starts.
-  const procs = Array.from({ length: daemons }, (_, i) => w.track(spawnDaemon(w.setup, w.o.cpuProf, i)))
+  const procs = Array.from({ length: daemons }, (_, i) => w.track(spawnDaemon(w.setup, w.o.cpuProf, i, dist)))
   try {
     const [t] = await Promise.all([measureDrain(w.ep, n * perEvent, { consumers: procs.map((p) => p.pid!), nats: w.nats.pid }, w.timeoutMs), ...procs.map((p, i) => waitReady(w.setup, p, i))])
     const acked = (await allAcked(w.jsm, 'CALLBACK_EVENTS', 'events')) && (await allAcked(w.jsm, 'CALLBACK_JOBS', 'jobs'))
@@ -151,7 +157,7 @@ export function roundOrder<T>(kinds: readonly T[], r: number): T[] {
 
 async function runRounds(w: World): Promise<{ rounds: Array<{ order: string[]; loadAvg: number[]; runs: Record<string, Run> }>; best: Record<string, Run> }> {
   const { o } = w
-  const kinds = ['A', 'B', 'P', ...o.variants, ...(o.variants.includes('json') ? [TWO] : [])]
+  const kinds = ['A', 'B', 'P', ...o.variants, ...(o.variants.includes('json') ? [TWO] : []), ...o.compare.map((_, i) => compareKey(i))]
   const rounds: Array<{ order: string[]; loadAvg: number[]; runs: Record<string, Run> }> = []
   const best: Record<string, Run> = {}
   for (let r = 0; r < o.rounds; r++) {
@@ -161,7 +167,7 @@ async function runRounds(w: World): Promise<{ rounds: Array<{ order: string[]; l
     for (const k of order) {
       const prefix = `r${r}${k}`
       const n = k === 'fanout' ? Math.ceil(o.events / 3) : o.events
-      const t = k === 'A' ? await runA(w) : k === 'B' ? await runB(w, prefix, n) : k === 'P' ? await runP(w, prefix, n) : k === TWO ? await runC(w, 'json', prefix, n, 2) : await runC(w, k as Variant, prefix, n)
+      const t = k === 'A' ? await runA(w) : k === 'B' ? await runB(w, prefix, n) : k === 'P' ? await runP(w, prefix, n) : k === TWO ? await runC(w, 'json', prefix, n, 2) : k.startsWith('compare') ? await runC(w, 'json', prefix, n, 1, o.compare[Number(k.slice(7)) - 1]) : await runC(w, k as Variant, prefix, n)
       runs[k] = t
       if (!best[k] || t.perSecond > best[k].perSecond) best[k] = t
       o.log(`  ${(LABEL[k] ?? `C ${k}`).padEnd(28)} ${describe(k, t)}`)
@@ -257,7 +263,9 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
 function summarise(o: BenchOptions, startedAt: Date, rounds: Array<{ order: string[]; loadAvg: number[]; runs: Record<string, Run> }>, best: Record<string, Run>, latency: { B: Latency; P: Latency; C?: Latency }): Record<string, unknown> {
   const ratio = (x: Run | undefined, y: Run | undefined): number | null => (x && y ? round(x.perSecond / y.perSecond) : null)
   const ratios: Record<string, { cOverA: number | null; cOverB: number | null; cOverP: number | null }> = {}
-  for (const v of [...o.variants, ...(best[TWO] ? [TWO] : [])]) ratios[v] = { cOverA: ratio(best[v], best.A), cOverB: ratio(best[v], best.B), cOverP: ratio(best[v], best.P) }
+  const compared = o.compare.map((dist, i) => ({ dist, key: compareKey(i) }))
+  const extra = [...(best[TWO] ? [TWO] : []), ...compared.map((c) => c.key)]
+  for (const v of [...o.variants, ...extra]) ratios[v] = { cOverA: ratio(best[v], best.A), cOverB: ratio(best[v], best.B), cOverP: ratio(best[v], best.P) }
   const cb = ratios.json?.cOverB ?? null
   const cp = ratios.json?.cOverP ?? null
   const added = latency.C ? round(latency.C.p99Ms - latency.B.p99Ms) : null
@@ -265,13 +273,16 @@ function summarise(o: BenchOptions, startedAt: Date, rounds: Array<{ order: stri
   const rss = Math.max(...o.variants.map((v) => best[v]?.rssMb ?? 0))
   const atLeast = (v: number | null | undefined, t: number): boolean => v !== null && v !== undefined && v >= t
   o.log(`C/A (json) = ${ratios.json?.cOverA ?? null}   C/B (json) = ${cb}   C/P (json) = ${cp}   two daemons / one = ${ratio(best[TWO], best.json)}   p99 added (C − B) = ${added} ms`)
+  for (const c of compared) {
+    o.log(`${c.key} = ${c.dist}: C'/B (json) = ${ratios[c.key].cOverB}   C/C' = ${ratio(best.json, best[c.key])}   per round C/B ${rounds.map((r) => ratio(r.runs.json, r.runs.B)).join(' ')}, C'/B ${rounds.map((r) => ratio(r.runs[c.key], r.runs.B)).join(' ')}`)
+  }
   const perRound = rounds.map((r) => ({
     ...r,
     cOverB: Object.fromEntries(Object.keys(r.runs).filter((k) => !['A', 'B', 'P'].includes(k)).map((k) => [k, ratio(r.runs[k], r.runs.B)])),
     cOverP_json: ratio(r.runs.json, r.runs.P),
   }))
   const C: Record<string, unknown> = { latency: latency.C }
-  for (const k of [...o.variants, ...(best[TWO] ? [TWO] : [])]) C[k] = { ...best[k], rounds: rounds.map((r) => r.runs[k].perSecond) }
+  for (const k of [...o.variants, ...extra]) C[k] = { ...best[k], rounds: rounds.map((r) => r.runs[k].perSecond) }
   return {
     startedAt: startedAt.toISOString(),
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
@@ -283,6 +294,7 @@ function summarise(o: BenchOptions, startedAt: Date, rounds: Array<{ order: stri
     C,
     ratios,
     twoDaemonsOverOne: ratio(best[TWO], best.json),
+    compare: compared.map((c) => ({ ...c, cOverB: ratios[c.key].cOverB, thisOverIt: ratio(best.json, best[c.key]) })),
     rounds: perRound,
     targets: {
       cOverB_json: { value: cb, target: 1.0, met: atLeast(cb, 1.0) },
@@ -311,6 +323,7 @@ export function optionsFromArgv(argv: string[]): BenchOptions {
       'backlog-events': { type: 'string', default: '100000' },
       'backlog-wait': { type: 'string', default: '70' },
       'cpu-prof': { type: 'string' },
+      compare: { type: 'string' },
       out: { type: 'string' },
     },
   })
@@ -326,6 +339,7 @@ export function optionsFromArgv(argv: string[]): BenchOptions {
     backlogEvents: Number(values['backlog-events']),
     backlogWaitSeconds: Number(values['backlog-wait']),
     cpuProf: values['cpu-prof'],
+    compare: (values.compare ?? '').split(',').filter(Boolean),
     out: values.out ?? join(__dirname.endsWith('dist/bench') ? join(__dirname, '..', '..', 'bench') : __dirname, 'results', `bench-${stamp}.json`),
     log: (line) => process.stdout.write(line + '\n'),
   }

@@ -55,8 +55,12 @@ t.test('two daemons: the breaker opens on failures seen by both; a pause through
   for (let i = 0; i < 20; i++) await f.publish('sms', 'sms-send', smsEvent(`p-${i}`, 'acme-shared'))
   await eventually(async () => (await heldOf(f.jsm, 'acme-shared')) === 20, 20_000, 100)
   t.equal(ep.requests.length, before, 'paused through the CLI: neither daemon sent any of the 20')
-  const info = await f.jsm.consumers.info(STREAMS.events, 'events')
-  t.equal(info.num_pending + info.num_ack_pending, 0, 'both daemons took events from the stream and held them')
+  // The events' acks go out in batches, a moment after their jobs are held: wait for them.
+  const taken = await eventually(async () => {
+    const info = await f.jsm.consumers.info(STREAMS.events, 'events')
+    return info.num_pending + info.num_ack_pending === 0
+  }, 10_000, 100)
+  t.ok(taken, 'both daemons took events from the stream, held them and acked the events')
 
   const again = await runCli(['--config', f.configFile, 'profiles', 'resume', 'acme-shared'])
   t.equal(again.code, 0, again.stderr)

@@ -38,10 +38,12 @@ export async function endpointFaultsScenario(o: { perFault: number; hugeBodyByte
     { profile: 'f-5xx', fields: { retry: { count: 2, intervalSeconds: 0.3, timeoutMs: 1000 } }, answer: () => ({ status: 500 }), attempts: 3, gap: () => 300, expectDead: 'retries_exhausted' },
     { profile: 'f-503', fields: { retry: { count: 3, intervalSeconds: 0.2, timeoutMs: 1000 } }, answer: (n) => (n < 2 ? { status: 503 } : {}), attempts: 3, gap: () => 200 },
     { profile: 'f-429', fields: { retry: { count: 3, intervalSeconds: 0.2, timeoutMs: 1000 } }, answer: (n) => (n < 2 ? { status: 429, headers: { 'retry-after': '1' } } : {}), attempts: 3, gap: () => 1000 },
-    { profile: 'f-timeout', fields: { retry: { count: 1, intervalSeconds: 0.2, timeoutMs: 500 } }, answer: () => ({ delayMs: 1500, failed: true }), attempts: 2, gap: () => 0, timeoutMs: 500, intervalMs: 200, expectDead: 'retries_exhausted' },
+    // Timeouts of 1.5 s, not less: on a busy machine (load 14 on two cores) a 500 ms timer
+    // was seen to expire before the request was even written, so the endpoint never saw it.
+    { profile: 'f-timeout', fields: { retry: { count: 1, intervalSeconds: 0.2, timeoutMs: 1500 } }, answer: () => ({ delayMs: 4000, failed: true }), attempts: 2, gap: () => 0, timeoutMs: 1500, intervalMs: 200, expectDead: 'retries_exhausted' },
     { profile: 'f-reset', fields: { retry: { count: 2, intervalSeconds: 0.2, timeoutMs: 1000 } }, answer: (n) => (n === 0 ? { drop: true } : {}), attempts: 2, gap: () => 200 },
-    { profile: 'f-never-ends', fields: { retry: { count: 2, intervalSeconds: 0.2, timeoutMs: 500 } }, answer: (n) => (n < 2 ? { hang: true, body: 'partial' } : {}), attempts: 3, gap: () => 0, timeoutMs: 500, intervalMs: 200 },
-    { profile: 'f-trickle', fields: { retry: { count: 1, intervalSeconds: 0.2, timeoutMs: 500 } }, answer: () => ({ trickleMs: 100, body: 'x'.repeat(50), failed: true }), attempts: 2, gap: () => 0, timeoutMs: 500, intervalMs: 200, expectDead: 'retries_exhausted' },
+    { profile: 'f-never-ends', fields: { retry: { count: 2, intervalSeconds: 0.2, timeoutMs: 1500 } }, answer: (n) => (n < 2 ? { hang: true, body: 'partial' } : {}), attempts: 3, gap: () => 0, timeoutMs: 1500, intervalMs: 200 },
+    { profile: 'f-trickle', fields: { retry: { count: 1, intervalSeconds: 0.2, timeoutMs: 1500 } }, answer: () => ({ trickleMs: 100, body: 'x'.repeat(50), failed: true }), attempts: 2, gap: () => 0, timeoutMs: 1500, intervalMs: 200, expectDead: 'retries_exhausted' },
     { profile: 'f-huge-body', fields: { retry: { count: 0, timeoutMs: 5000 } }, answer: () => ({ body: huge }), attempts: 1, gap: () => 0 },
     { profile: 'f-exponential', channel: 'default', event: 'chaos-thing', fields: { channel: 'default', retry: { count: 3, intervalSeconds: 0.1, timeoutMs: 1000 } }, answer: () => ({ status: 502 }), attempts: 4, gap: (n) => 100 * 2 ** n, expectDead: 'retries_exhausted' },
   ]
@@ -57,7 +59,7 @@ export async function endpointFaultsScenario(o: { perFault: number; hugeBodyByte
   const downPort = await freePort()
   let recovered: Books | undefined
   const allBooks: Books[] = [books]
-  const downProfile = smsProfile('f-down', 'faults', `http://127.0.0.1:${downPort}/down`, { account: 'down', retry: { count: 3, intervalSeconds: 0.5, timeoutMs: 1000 } })
+  const downProfile = smsProfile('f-down', 'faults', `http://127.0.0.1:${downPort}/down`, { account: 'down', retry: { count: 3, intervalSeconds: 1, timeoutMs: 1000 } })
   const profiles = [...faults.map((f) => smsProfile(f.profile, f.profile, `${books.ep.url}/${f.profile}`, f.fields)), downProfile]
   const stack = await createStack({ servers: [nats.url], profiles })
   const client = await natsClient([nats.url])
@@ -79,7 +81,8 @@ export async function endpointFaultsScenario(o: { perFault: number; hugeBodyByte
       units.push({ eventId: id, profile: 'f-down' })
     }
     const pub = await publishAll(client.js, msgs)
-    // Down for 1.2 s (about three attempts of each event), then up on the same port.
+    // Down for 1.2 s (two attempts of each event), then up on the same port; retries 1 s
+    // apart leave room for a busy machine that starts the endpoint late.
     await sleep(1200)
     recovered = await booksEndpoint(() => ({}), { port: downPort })
     allBooks.push(recovered)

@@ -57,6 +57,13 @@ export interface RecordedRequest {
   startedAt: number
   /** Epoch ms when the request body was complete. */
   receivedAt: number
+  /** The TCP connection it came on: its number and, once it closed, when (a killed sender's connections close with it). */
+  connection: Connection
+}
+
+export interface Connection {
+  id: number
+  closedAt?: number
 }
 
 export type BehaviourFn = (req: RecordedRequest) => Behaviour | undefined
@@ -160,8 +167,10 @@ export async function startEndpoint(options: EndpointOptions = {}): Promise<Endp
     res.end(bodiless ? undefined : body)
   }
 
+  const connectionOf = new WeakMap<Socket, Connection>()
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const startedAt = now()
+    const connection = connectionOf.get(req.socket) ?? { id: -1 }
     inFlight++
     if (inFlight > maxInFlight) maxInFlight = inFlight
     let done = false
@@ -192,6 +201,7 @@ export async function startEndpoint(options: EndpointOptions = {}): Promise<Endp
         body: Buffer.concat(chunks),
         startedAt,
         receivedAt: now(),
+        connection,
       }
       requests.push(rec)
       for (let i = waiters.length - 1; i >= 0; i--) {
@@ -206,9 +216,13 @@ export async function startEndpoint(options: EndpointOptions = {}): Promise<Endp
     })
   })
   server.on('connection', (s: Socket) => {
-    connections++
+    const connection: Connection = { id: connections++ }
+    connectionOf.set(s, connection)
     sockets.add(s)
-    s.on('close', () => sockets.delete(s))
+    s.on('close', () => {
+      connection.closedAt = now()
+      sockets.delete(s)
+    })
   })
 
   await new Promise<void>((resolve, reject) => {
