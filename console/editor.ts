@@ -16,6 +16,7 @@ import { slug } from './profile-rules'
 interface SaveAnswer {
   id: string
   file: string
+  revision?: number
   diagnostics: PublicDiagnostic[]
   reload?: { ok: boolean; errors: string[] }
 }
@@ -32,8 +33,10 @@ interface TestAnswer {
 export async function editorPage(main: HTMLElement, meta: Meta, editId?: string): Promise<void> {
   let original: Raw = {}
   let file: string | undefined
+  // With the KV store: the revision this edit started from, which Save carries.
+  let revision: number | undefined
   if (editId !== undefined) {
-    const r = await api<{ raw: Raw; file: string }>('GET', `/profiles/${encodeURIComponent(editId)}`)
+    const r = await api<{ raw: Raw; file: string; revision?: number }>('GET', `/profiles/${encodeURIComponent(editId)}`)
     if (r.status !== 200) {
       clear(main)
       main.append(h('h1', null, 'Edit Callback Profile'), h('p', { class: 'error' }, errorOf(r)))
@@ -41,6 +44,7 @@ export async function editorPage(main: HTMLElement, meta: Meta, editId?: string)
     }
     original = r.data.raw
     file = r.data.file
+    revision = r.data.revision
   }
   // The buttons act on the form they belong to, which exists by the time anyone clicks.
   const actions: EditorActions = {
@@ -48,7 +52,7 @@ export async function editorPage(main: HTMLElement, meta: Meta, editId?: string)
     test: () => void runTest(main, form),
     next: () => checkStep1(main, form) && showStep(form, 2),
     back: () => showStep(form, 1),
-    save: () => void save(main, form),
+    save: () => void save(main, form, revision),
     addHeader: () => addHeader(form, '', ''),
   }
   const form = buildForm(meta, original, editId, file, actions)
@@ -126,13 +130,13 @@ async function runTest(main: HTMLElement, f: EditorForm): Promise<void> {
   }
 }
 
-async function save(main: HTMLElement, f: EditorForm): Promise<void> {
+async function save(main: HTMLElement, f: EditorForm, revision: number | undefined): Promise<void> {
   if (!checkStep1(main, f)) return showStep(f, 1)
   const raw = buildRaw(f)
   const button = byId<HTMLButtonElement>('save')
   button.disabled = true
   try {
-    const r = f.editId === undefined ? await api<SaveAnswer>('POST', '/profiles', { raw }) : await api<SaveAnswer>('PUT', `/profiles/${encodeURIComponent(f.editId)}`, { raw })
+    const r = f.editId === undefined ? await api<SaveAnswer>('POST', '/profiles', { raw }) : await api<SaveAnswer>('PUT', `/profiles/${encodeURIComponent(f.editId)}`, { raw, revision })
     if (r.status === 200 || r.status === 201) {
       if (r.data.reload && !r.data.reload.ok) toast('Callback profile saved, but the daemon kept its last good profiles', 'error', r.data.reload.errors.join('; '))
       else toast('Callback profile saved', 'ok', `${r.data.file} · the daemon uses it now`)
@@ -145,8 +149,17 @@ async function save(main: HTMLElement, f: EditorForm): Promise<void> {
       toast('The profile was not saved', 'error', 'Fix the highlighted fields.')
       return
     }
+    if (r.status === 409) showStale(main, f, errorOf(r))
     toast('The profile was not saved', 'error', errorOf(r))
   } finally {
     button.disabled = false
   }
+}
+
+/** A stale save (someone else saved this profile since it was opened): said above the form, with a way to reload it. */
+function showStale(main: HTMLElement, f: EditorForm, message: string): void {
+  clearErrors(main, f.summary)
+  f.summary.classList.remove('hidden')
+  const reload = h('button', { type: 'button', class: 'small', id: 'stale-reload', onclick: () => window.location.reload() }, 'Reload the profile')
+  f.summary.append(h('div', { id: 'stale' }, h('strong', null, 'Not saved: '), message, ' ', reload))
 }

@@ -1,13 +1,17 @@
 // The Callback Profiles page: the list, search by title, Add New Profile, edit,
-// enable/disable and delete (after confirmation).
+// enable/disable and delete (after confirmation), each profile's health with Pause and
+// Resume. With the KV store, enable/disable and delete carry the revision the row shows.
 import { h, clear } from './dom'
 import { api, errorOf, type PublicDiagnostic } from './api'
 import { confirmDialog, toast } from './ui'
+import { healthCell } from './profile-health'
 import type { ProfileRow as SharedProfileRow } from '../core/json-shapes'
 
 interface ProfileRow extends SharedProfileRow {
-  /** The file it came from. */
+  /** The file it came from (or its KV key's name). */
   file: string
+  /** With the KV store: the revision the row shows. */
+  revision?: number
 }
 
 export async function profilesPage(main: HTMLElement): Promise<void> {
@@ -56,7 +60,7 @@ export async function profilesPage(main: HTMLElement): Promise<void> {
       h(
         'table',
         { class: 'list', id: 'profiles-table' },
-        h('thead', null, h('tr', null, ['Title', 'Channel', 'Events', 'Method', 'Endpoint', 'Enabled', ''].map((c) => h('th', null, c)))),
+        h('thead', null, h('tr', null, ['Title', 'Channel', 'Events', 'Method', 'Endpoint', 'Enabled', 'State', ''].map((c) => h('th', null, c)))),
         h('tbody', null, r.data.profiles.map((p) => row(p, load))),
       ),
     )
@@ -70,8 +74,9 @@ function row(p: ProfileRow, reload: () => Promise<void>): HTMLTableRowElement {
   const toggle = h('input', { type: 'checkbox', class: 'switch', checked: p.enabled, 'aria-label': `Enable ${p.title}`, 'data-action': 'toggle' })
   toggle.addEventListener('change', async () => {
     toggle.disabled = true
-    const r = await api<{ reload?: { ok: boolean; errors: string[] } }>('POST', `/profiles/${encodeURIComponent(p.id)}/enabled`, { enabled: toggle.checked })
+    const r = await api<{ revision?: number; reload?: { ok: boolean; errors: string[] } }>('POST', `/profiles/${encodeURIComponent(p.id)}/enabled`, { enabled: toggle.checked, revision: p.revision })
     toggle.disabled = false
+    if (r.status === 200) p.revision = r.data.revision
     if (r.status === 200 && r.data.reload && !r.data.reload.ok) toast('Saved, but the daemon kept its last good profiles', 'error', r.data.reload.errors.join('; '))
     else if (r.status === 200) toast(toggle.checked ? 'Callback profile enabled' : 'Callback profile disabled', 'ok', p.title)
     else {
@@ -82,7 +87,7 @@ function row(p: ProfileRow, reload: () => Promise<void>): HTMLTableRowElement {
   const remove = async () => {
     const yes = await confirmDialog('Delete callback profile?', `"${p.title}" (${p.file}) will be deleted and receive no more callbacks.`, 'Delete')
     if (!yes) return
-    const r = await api('DELETE', `/profiles/${encodeURIComponent(p.id)}`)
+    const r = await api('DELETE', `/profiles/${encodeURIComponent(p.id)}${p.revision === undefined ? '' : `?revision=${p.revision}`}`)
     if (r.status === 200) {
       toast('Callback profile deleted', 'ok', p.title)
       await reload()
@@ -97,6 +102,7 @@ function row(p: ProfileRow, reload: () => Promise<void>): HTMLTableRowElement {
     h('td', { class: 'method' }, p.method),
     h('td', { class: 'endpoint' }, p.endpoint),
     h('td', null, toggle),
+    healthCell(p, reload),
     h(
       'td',
       { class: 'row-actions' },

@@ -172,7 +172,7 @@ export const CONSOLE = catalogue({
   CONSOLE_UNKNOWN_CHANNEL: { message: 'unknown channel "%s"', status: 404 },
   CONSOLE_UNKNOWN_FORMAT: { message: 'unknown format "%s"', status: 400 },
   CONSOLE_PROFILE_NOT_FOUND: { message: 'no profile "%s"', status: 404 },
-  CONSOLE_KV_STORE: { message: 'profiles live in the NATS KV store (profileStore: "kv"): the console does not edit it yet; change profiles with `callback-router profiles push`', status: 409 },
+  CONSOLE_PROFILE_STALE: { message: 'someone else changed profile "%s" since you opened it: the store is at revision %s, you edited revision %s; reload it to see their change, then make yours again', status: 409 },
   CONSOLE_PROFILE_INVALID: { message: 'the profile has errors', status: 422 },
   CONSOLE_DEAD_LETTER_NOT_FOUND: { message: 'no dead letter "%s"', status: 404 },
   CONSOLE_NO_NATS: { message: '%s are not available: the daemon has no NATS connection', status: 503 },

@@ -18,6 +18,12 @@ export function isKvProfileFile(file: string): boolean {
   return file.startsWith(`kv:${PROFILE_BUCKET}/`)
 }
 
+/** The key must be the profile id: a value naming another id is refused. */
+export function keyMismatch(id: string, raw: unknown): Diagnostic | undefined {
+  const written = (raw as { id?: unknown } | null)?.id
+  return written === id ? undefined : diagnostic('error', 'CONFIG_KV_KEY_MISMATCH', kvProfileFile(id), '/id', [id, String(written)])
+}
+
 /** Checks one value of the bucket; `profile` only when it has no errors. */
 export function checkKvValue(id: string, text: string, registry: PluginRegistry, env: NodeJS.ProcessEnv): { loaded?: LoadedProfile; diagnostics: Diagnostic[] } {
   const file = kvProfileFile(id)
@@ -29,8 +35,8 @@ export function checkKvValue(id: string, text: string, registry: PluginRegistry,
   }
   const check = checkProfile(raw, file, registry, { env })
   const diagnostics = [...check.diagnostics]
-  const written = (raw as { id?: unknown } | null)?.id
-  if (check.profile && written !== id) diagnostics.push(diagnostic('error', 'CONFIG_KV_KEY_MISMATCH', file, '/id', [id, String(written)]))
+  const mismatch = check.profile ? keyMismatch(id, raw) : undefined
+  if (mismatch) diagnostics.push(mismatch)
   if (!check.profile || diagnostics.some((d) => d.level === 'error')) return { diagnostics }
   return { loaded: { profile: check.profile, raw, file }, diagnostics }
 }

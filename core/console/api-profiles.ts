@@ -1,39 +1,22 @@
-// The Callback Profiles routes: the list (with load problems of other files), one profile
-// as written, create, edit, enable/disable, delete, and the Test button. Every write goes
-// through the checks of `validate` and reloads the daemon.
-import { readFile } from 'node:fs/promises'
-import { basename, join } from 'node:path'
-import type { Diagnostic } from '../diagnostics'
-import type { PublicDiagnostic } from '../json-shapes'
+// The Callback Profiles routes: the list (with each profile's health state and the load
+// problems of other files), one profile as written, create, edit, enable/disable, delete,
+// and the Test button. Reads and writes go to the store the daemons read (the files of
+// profilesDir, or the KV bucket with `profileStore: "kv"`), through the checks of
+// `validate`; a write is in effect on this daemon when it is answered.
+import { join } from 'node:path'
 import { checkProfile } from '../config/profile-check'
 import { listProfiles } from '../config/profile-list'
 import { CallbackRouterError } from '../errors'
-import { deleteProfile, findProfile, saveProfile, setEnabled, type StoreResult } from './profile-files'
-import { json, route, type Answer, type RouteContext, type Route } from './routes'
+import { healthStates } from './api-health'
+import { filesStore } from './profile-files'
+import { kvStore } from './profile-kv'
+import { findProfile, invalid, publicDiagnostic, publicFile, type ConsoleProfileStore, type StoreResult } from './profile-store'
+import { json, need, route, type Answer, type RouteContext, type Route } from './routes'
 
-/** Diagnostics for the browser: the file's name only, not the server's paths. */
-export function publicDiagnostic(d: Diagnostic): PublicDiagnostic {
-  return { level: d.level, code: d.code, file: basename(d.file), pointer: d.pointer, message: d.message }
-}
-
-function invalid(diagnostics: readonly Diagnostic[]): CallbackRouterError {
-  return new CallbackRouterError('CONSOLE_PROFILE_INVALID', [], undefined, { diagnostics: diagnostics.map(publicDiagnostic) })
-}
-
-/**
- * With the KV store the daemons read profiles from NATS, not from profilesDir: a file the
- * console wrote would be read by no daemon, so reading and writing one profile is refused
- * (the list still shows what the daemons run).
- */
-function filesStore(ctx: RouteContext): void {
-  if (ctx.config.settings.profileStore === 'kv') throw new CallbackRouterError('CONSOLE_KV_STORE', [])
-}
-
-function existing(ctx: RouteContext): NonNullable<ReturnType<typeof findProfile>> {
-  filesStore(ctx)
-  const p = findProfile(ctx.config, ctx.params.id)
-  if (!p) throw new CallbackRouterError('CONSOLE_PROFILE_NOT_FOUND', [ctx.params.id])
-  return p
+/** The store the daemons read: the console writes where they look. */
+function storeOf(ctx: RouteContext): ConsoleProfileStore {
+  if (ctx.config.settings.profileStore !== 'kv') return filesStore(ctx.config, ctx.env)
+  return kvStore(ctx.config, ctx.env, need(ctx.deps.profileBucket, 'the KV profile store and its revisions'))
 }
 
 /**
@@ -48,48 +31,64 @@ export function reloadOutcome(r: unknown): { ok: boolean; errors: string[] } {
   return { ok: true, errors: [] }
 }
 
+/** After a write: with the KV store, wait until this daemon applied it (every daemon watches the bucket); then its reload's outcome. */
+async function settle(ctx: RouteContext, revision: number | undefined): Promise<{ ok: boolean; errors: string[] }> {
+  if (revision !== undefined) await ctx.deps.profilesApplied?.(revision)
+  return reloadOutcome(await ctx.deps.reload())
+}
+
 async function afterSave(ctx: RouteContext, result: StoreResult, okStatus: number): Promise<Answer> {
   if (!result.ok) throw invalid(result.diagnostics)
-  ctx.deps.log?.info({ profile: result.id, file: result.file }, 'console saved a profile')
-  const reload = reloadOutcome(await ctx.deps.reload())
-  return json(okStatus, { id: result.id, file: basename(result.file!), diagnostics: result.diagnostics.map(publicDiagnostic), reload })
+  ctx.deps.log?.info({ profile: result.id, file: result.file, revision: result.revision }, 'console saved a profile')
+  const reload = await settle(ctx, result.revision)
+  return json(okStatus, { id: result.id, file: publicFile(result.file!), revision: result.revision, diagnostics: result.diagnostics.map(publicDiagnostic), reload })
+}
+
+/** The revision an edit started from, as the body or query carries it (the KV store needs it on a save). */
+function revisionOf(value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined
+  const n = Number(value)
+  if (!Number.isSafeInteger(n) || n <= 0) throw new CallbackRouterError('CONSOLE_BAD_REQUEST', ['revision must be a positive integer'])
+  return n
+}
+
+function notFound(id: string): never {
+  throw new CallbackRouterError('CONSOLE_PROFILE_NOT_FOUND', [id])
 }
 
 export const profileRoutes: Route[] = [
-  route('GET', '/profiles', ({ config, query }) => {
-    const rows = listProfiles(config, query.get('search') ?? undefined).map((r) => ({ ...r, file: basename(findProfile(config, r.id)!.file) }))
-    return json(200, { profiles: rows, profilesDir: config.profilesDir, diagnostics: config.diagnostics.map(publicDiagnostic) })
+  route('GET', '/profiles', async (ctx) => {
+    const { config, query } = ctx
+    const revisions = config.settings.profileStore === 'kv' && ctx.deps.profileBucket ? await storeOf(ctx).revisions() : undefined
+    const rows = listProfiles(config, query.get('search') ?? undefined, healthStates(ctx.deps, config)).map((r) => ({ ...r, file: publicFile(findProfile(config, r.id)!.file), revision: revisions?.get(r.id) }))
+    return json(200, { profiles: rows, profilesDir: config.profilesDir, profileStore: config.settings.profileStore, diagnostics: config.diagnostics.map(publicDiagnostic) })
   }),
   route('POST', '/profiles', async (ctx) => {
-    filesStore(ctx)
     const { raw } = await ctx.body()
-    return afterSave(ctx, await saveProfile(ctx.config, raw, ctx.env), 201)
+    return afterSave(ctx, await storeOf(ctx).save(raw), 201)
   }),
   route('GET', '/profiles/:id', async (ctx) => {
-    const p = existing(ctx)
+    const found = (await storeOf(ctx).read(ctx.params.id)) ?? notFound(ctx.params.id)
     // Raw, as written: `${env:…}` secrets are never expanded for the browser.
-    return json(200, { id: ctx.params.id, file: basename(p.file), raw: JSON.parse(await readFile(p.file, 'utf8')) })
+    return json(200, { id: ctx.params.id, file: publicFile(found.file), raw: found.raw, revision: found.revision })
   }),
   route('PUT', '/profiles/:id', async (ctx) => {
-    existing(ctx)
-    const { raw } = await ctx.body()
-    return afterSave(ctx, await saveProfile(ctx.config, raw, ctx.env, ctx.params.id), 200)
+    const store = storeOf(ctx)
+    if (!(await store.read(ctx.params.id))) notFound(ctx.params.id)
+    const { raw, revision } = await ctx.body()
+    return afterSave(ctx, await store.save(raw, ctx.params.id, revisionOf(revision)), 200)
   }),
   route('DELETE', '/profiles/:id', async (ctx) => {
-    filesStore(ctx)
     const id = ctx.params.id
-    const file = await deleteProfile(ctx.config, id)
-    if (!file) throw new CallbackRouterError('CONSOLE_PROFILE_NOT_FOUND', [id])
-    ctx.deps.log?.info({ profile: id, file }, 'console deleted a profile')
-    const reload = reloadOutcome(await ctx.deps.reload())
-    return json(200, { deleted: id, file: basename(file), reload })
+    const removed = (await storeOf(ctx).remove(id, revisionOf(ctx.query.get('revision')))) ?? notFound(id)
+    ctx.deps.log?.info({ profile: id, file: removed.file }, 'console deleted a profile')
+    const reload = await settle(ctx, removed.revision)
+    return json(200, { deleted: id, file: publicFile(removed.file), reload })
   }),
   route('POST', '/profiles/:id/enabled', async (ctx) => {
-    filesStore(ctx)
-    const { enabled } = await ctx.body()
+    const { enabled, revision } = await ctx.body()
     if (typeof enabled !== 'boolean') throw new CallbackRouterError('CONSOLE_BAD_REQUEST', ['enabled must be true or false'])
-    const result = await setEnabled(ctx.config, ctx.params.id, enabled, ctx.env)
-    if (!result) throw new CallbackRouterError('CONSOLE_PROFILE_NOT_FOUND', [ctx.params.id])
+    const result = (await storeOf(ctx).setEnabled(ctx.params.id, enabled, revisionOf(revision))) ?? notFound(ctx.params.id)
     return afterSave(ctx, result, 200)
   }),
   route('POST', '/test', async (ctx) => {

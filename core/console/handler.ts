@@ -1,8 +1,9 @@
 // The web console (DESIGN "Web console"): the reference platform's Callback Profiles
 // screens, served by the status server under /console. A JSON API under /console/api
-// (a route table: api-*.ts) reads and writes the profile files through the same checks
-// as `validate`; the page itself is static, bundled from console/ at build time. Every
-// route needs the token; wrong tokens wait their turn (throttle.ts).
+// (a route table: api-*.ts) reads and writes the profiles (files or the KV store) through
+// the same checks as `validate`, and pauses and resumes them; the page itself is static,
+// bundled from console/ at build time. Every route needs the token; wrong tokens wait their
+// turn (throttle.ts).
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { CallbackRouterError } from '../errors'
@@ -11,6 +12,7 @@ import { defaultAssetsDir, serveAsset } from './assets'
 import { readBody, readJson, redirect, securityHeaders, sendError, sendJson } from './http'
 import { catalogRoutes } from './api-catalog'
 import { deadLetterRoutes } from './api-dead-letters'
+import { healthRoutes } from './api-health'
 import { profileRoutes } from './api-profiles'
 import { matchRoute, type ConsoleDeps, type Route } from './routes'
 import { signInPage } from './sign-in'
@@ -22,7 +24,7 @@ export { defaultAssetsDir } from './assets'
 export const CONSOLE_PREFIX = '/console'
 
 /** Every API route, in one table: a new screen adds its routes here. */
-export const API_ROUTES: readonly Route[] = [...catalogRoutes, ...profileRoutes, ...deadLetterRoutes]
+export const API_ROUTES: readonly Route[] = [...catalogRoutes, ...profileRoutes, ...healthRoutes, ...deadLetterRoutes]
 
 export type ConsoleHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>
 

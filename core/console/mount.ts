@@ -1,14 +1,16 @@
-// Wires the console to a running daemon: its configuration and reload, the dead
-// letters and attempt log on its NATS connection, and a Test button that sends
-// through a deliverer under the same network policy. `start` mounts the result
+// Wires the console to a running daemon: its configuration and reload, the KV profile
+// store, dead letters and attempt log on its NATS connection, its endpoint health (Pause,
+// Resume), and a Test button that sends through a deliverer under the same network policy. `start` mounts the result
 // on the status server under /console when console.enabled is true.
-import type { JetStreamManager, NatsConnection } from 'nats'
+import type { JetStreamManager, KV, NatsConnection } from 'nats'
 import type { LoadedConfig } from '../config/settings'
 import { createDispatcher } from '../delivery/dispatcher'
 import { createDeliverer } from '../delivery/deliver'
 import { listDeadLetters, replayDeadLetter, showDeadLetter } from '../jetstream/dead-letters'
 import { readAttempts } from '../jetstream/attempt-log'
+import { openProfileBucket } from '../jetstream/profile-bucket'
 import { createConsoleHandler, CONSOLE_PREFIX, type ConsoleHandler, type ConsoleDeps } from './handler'
+import type { HealthActions } from './routes'
 import { consoleToken } from './auth'
 import { sendTestCallback } from './test-callback'
 
@@ -16,6 +18,19 @@ export interface ConsoleDaemon {
   config(): LoadedConfig
   reload(): Promise<unknown>
   nc?: NatsConnection
+  /** With the KV store, `profilesRevision` is the bucket revision this daemon has applied. */
+  ready?(): { profilesRevision?: number }
+  health?: HealthActions
+}
+
+/** DESIGN: every daemon applies a bucket change within 2 s. */
+const APPLY_WITHIN_MS = 2000
+const APPLY_LOOK_MS = 20
+
+/** Resolves once the daemon has applied the bucket up to `revision`, or after 2 s (the answer then says nothing it cannot know). */
+async function appliedBy(daemon: ConsoleDaemon, revision: number): Promise<void> {
+  const deadline = Date.now() + APPLY_WITHIN_MS
+  while ((daemon.ready?.().profilesRevision ?? revision) < revision && Date.now() < deadline) await new Promise((r) => setTimeout(r, APPLY_LOOK_MS))
 }
 
 export interface DaemonConsoleOptions {
@@ -40,6 +55,11 @@ export function createDaemonConsole(daemon: ConsoleDaemon, options: DaemonConsol
   const nc = daemon.nc
   let jsm: Promise<JetStreamManager> | undefined
   const manager = () => (jsm ??= nc!.jetstreamManager())
+  let bucket: Promise<KV> | undefined
+  const profileBucket = () => (bucket ??= openProfileBucket(nc!.jetstream(), settings.nats.replicas).catch((e: unknown) => {
+    bucket = undefined
+    throw e
+  }))
 
   const handler = createConsoleHandler({
     getConfig: () => daemon.config(),
@@ -57,6 +77,9 @@ export function createDaemonConsole(daemon: ConsoleDaemon, options: DaemonConsol
         }
       : undefined,
     attempts: nc ? async (eventId) => readAttempts(nc.jetstream(), await manager(), eventId) : undefined,
+    profileBucket: nc && settings.profileStore === 'kv' ? profileBucket : undefined,
+    profilesApplied: (revision) => appliedBy(daemon, revision),
+    health: daemon.health,
     token,
     env,
     assetsDir: options.assetsDir,

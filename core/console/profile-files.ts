@@ -1,37 +1,18 @@
-// Writes profile files for the console: the raw JSON as the operator wrote it
-// (`${env:…}` kept as text), checked by the same rules as `validate`, written
-// atomically so the daemon's watcher never reads half a file.
+// The files store for the console: the raw JSON as the operator wrote it (`${env:…}` kept
+// as text), checked by profile-store.ts's checks, written atomically so the daemon's
+// watcher never reads half a file; a profile is saved back to the file it came from.
 import { randomBytes } from 'node:crypto'
 import { readFile, rename, unlink, writeFile, access } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { channelLock, type LoadedConfig, type LoadedProfile } from '../config/settings'
-import { checkProfile } from '../config/profile-check'
-import { diagnostic, type Diagnostic } from '../diagnostics'
-
-export interface StoreResult {
-  ok: boolean
-  /** Errors and warnings, each with its JSON pointer (empty when clean). */
-  diagnostics: Diagnostic[]
-  id?: string
-  file?: string
-}
-
-type Config = Pick<LoadedConfig, 'profiles' | 'profilesDir' | 'registry'>
-
-export function findProfile(config: Config, id: string): LoadedProfile | undefined {
-  return config.profiles.find((p) => p.profile.id === id)
-}
+import { diagnostic } from '../diagnostics'
+import { checkSave, findProfile, hasError, storedText, type ConsoleProfileStore, type StoreConfig, type StoreResult } from './profile-store'
 
 /**
- * Creates `<profilesDir>/<id>.json`, or (with `originalId`) writes the profile
- * back to the file it came from. Refuses an id another profile uses and a file
- * name that already exists.
+ * Creates `<profilesDir>/<id>.json`, or (with `originalId`) writes the profile back to
+ * the file it came from. Refuses an id another profile uses and a file name that already
+ * exists.
  */
-/**
- * `strict` (the console API's saves): refuses what the form refuses instead of filling
- * defaults as files do. A profile keeps its channel: moving it is refused.
- */
-export async function saveProfile(config: Config, raw: unknown, env: NodeJS.ProcessEnv, originalId?: string, strict = true): Promise<StoreResult> {
+export async function saveProfile(config: StoreConfig, raw: unknown, env: NodeJS.ProcessEnv, originalId?: string, strict = true): Promise<StoreResult> {
   const id = (raw as { id?: unknown } | null)?.id
   let file: string
   if (originalId !== undefined) {
@@ -41,22 +22,16 @@ export async function saveProfile(config: Config, raw: unknown, env: NodeJS.Proc
   } else {
     file = join(config.profilesDir, `${typeof id === 'string' && /^[a-z0-9][a-z0-9_-]*$/.test(id) ? id : 'invalid-id'}.json`)
   }
-  const check = checkProfile(raw, file, config.registry, { env, strict })
-  const diagnostics = [...check.diagnostics]
-  const locked = check.profile && originalId !== undefined ? channelLock(check.profile, config.profiles, file) : undefined
-  if (locked) diagnostics.push(locked)
-  if (typeof id === 'string') {
-    const other = config.profiles.find((p) => p.profile.id === id && p.file !== file)
-    if (other) diagnostics.push(diagnostic('error', 'CONFIG_DUPLICATE_ID', file, '/id', [id, basename(other.file)]))
-    else if (originalId === undefined && (await exists(file))) diagnostics.push(diagnostic('error', 'CONFIG_DUPLICATE_ID', file, '/id', [id, basename(file)]))
-  }
-  if (!check.profile || diagnostics.some((d) => d.level === 'error')) return { ok: false, diagnostics }
-  await writeAtomic(file, JSON.stringify(withCatalogEvents(raw, check.profile.events), null, 2) + '\n')
+  const { profile, diagnostics } = checkSave(config, raw, file, env, originalId, strict)
+  const duplicate = diagnostics.some((d) => d.code === 'CONFIG_DUPLICATE_ID')
+  if (typeof id === 'string' && originalId === undefined && !duplicate && (await exists(file))) diagnostics.push(diagnostic('error', 'CONFIG_DUPLICATE_ID', file, '/id', [id, basename(file)]))
+  if (!profile || hasError(diagnostics)) return { ok: false, diagnostics }
+  await writeAtomic(file, storedText(raw, profile.events))
   return { ok: true, diagnostics, id: id as string, file }
 }
 
 /** Sets `enabled` in the file as it is on disk now, leaving every other byte of meaning alone. */
-export async function setEnabled(config: Config, id: string, enabled: boolean, env: NodeJS.ProcessEnv): Promise<StoreResult | undefined> {
+export async function setEnabled(config: StoreConfig, id: string, enabled: boolean, env: NodeJS.ProcessEnv): Promise<StoreResult | undefined> {
   const existing = findProfile(config, id)
   if (!existing) return undefined
   const raw = JSON.parse(await readFile(existing.file, 'utf8')) as Record<string, unknown>
@@ -64,18 +39,28 @@ export async function setEnabled(config: Config, id: string, enabled: boolean, e
   return saveProfile(config, raw, env, id, false)
 }
 
-/** Event names written as the catalog spells them, unless the file names them through `${env:…}`. */
-function withCatalogEvents(raw: unknown, events: readonly string[] | undefined): unknown {
-  const written = (raw as { events?: unknown }).events
-  if (!events || !Array.isArray(written) || written.some((e) => typeof e !== 'string' || e.includes('${env:'))) return raw
-  return { ...(raw as Record<string, unknown>), events: [...events] }
-}
-
-export async function deleteProfile(config: Config, id: string): Promise<string | undefined> {
+export async function deleteProfile(config: StoreConfig, id: string): Promise<string | undefined> {
   const existing = findProfile(config, id)
   if (!existing) return undefined
   await unlink(existing.file)
   return existing.file
+}
+
+/** The files of profilesDir as the console's store (revisions do not apply: the last save wins). */
+export function filesStore(config: StoreConfig, env: NodeJS.ProcessEnv): ConsoleProfileStore {
+  return {
+    async read(id) {
+      const p = findProfile(config, id)
+      return p && { raw: JSON.parse(await readFile(p.file, 'utf8')), file: p.file }
+    },
+    save: (raw, originalId) => saveProfile(config, raw, env, originalId),
+    setEnabled: (id, enabled) => setEnabled(config, id, enabled, env),
+    remove: async (id) => {
+      const file = await deleteProfile(config, id)
+      return file === undefined ? undefined : { file }
+    },
+    revisions: async () => undefined,
+  }
 }
 
 /** Temp file in the same folder (not `*.json`, so the watcher skips it), then rename. */

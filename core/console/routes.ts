@@ -3,6 +3,8 @@
 // percent-decoded; a malformed escape is the caller's mistake (400), never a 500.
 // Adding a route (a Pause button, a revision check) is one entry in one of the tables.
 import type { IncomingMessage } from 'node:http'
+import type { KV } from 'nats'
+import type { HealthState } from '../delivery/breaker'
 import type { LoadedConfig } from '../config/settings'
 import type { Profile } from '../generated/profile'
 import type { DeadLetterEntry } from '../json-shapes'
@@ -20,6 +22,13 @@ export interface DeadLetterApi {
 
 export type AttemptsApi = (eventId: string) => Promise<unknown[]>
 
+/** The daemon's endpoint health (its `health`, as `profiles pause/resume` use it): shared by every daemon. */
+export interface HealthActions {
+  state(profile: string): HealthState
+  pause(profile: string): Promise<HealthState>
+  resume(profile: string): Promise<HealthState>
+}
+
 export interface ConsoleDeps {
   /** The daemon's current configuration (after the latest reload). */
   getConfig(): LoadedConfig
@@ -29,6 +38,11 @@ export interface ConsoleDeps {
   testCallback(profile: Profile): Promise<TestOutcome>
   deadLetters?: DeadLetterApi
   attempts?: AttemptsApi
+  /** With the KV store: the bucket CALLBACK_PROFILES on the daemon's NATS connection. */
+  profileBucket?(): Promise<KV>
+  /** With the KV store: resolves once this daemon has applied the bucket up to `revision` (or the 2 s DESIGN allows have passed). */
+  profilesApplied?(revision: number): Promise<void>
+  health?: HealthActions
   /** CALLBACK_ROUTER_CONSOLE_TOKEN (see consoleToken()). */
   token: string
   /** For `${env:…}` expansion while checking; default process.env. */
