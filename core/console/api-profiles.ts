@@ -74,7 +74,7 @@ export const profileRoutes: Route[] = [
   }),
   route('PUT', '/profiles/:id', async (ctx) => {
     const store = storeOf(ctx)
-    if (!(await store.read(ctx.params.id))) notFound(ctx.params.id)
+    if (!(await store.has(ctx.params.id))) notFound(ctx.params.id)
     const { raw, revision } = await ctx.body()
     return afterSave(ctx, await store.save(raw, ctx.params.id, revisionOf(revision)), 200)
   }),

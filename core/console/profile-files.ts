@@ -49,6 +49,7 @@ export async function deleteProfile(config: StoreConfig, id: string): Promise<st
 /** The files of profilesDir as the console's store (revisions do not apply: the last save wins). */
 export function filesStore(config: StoreConfig, env: NodeJS.ProcessEnv): ConsoleProfileStore {
   return {
+    has: async (id) => findProfile(config, id) !== undefined,
     async read(id) {
       const p = findProfile(config, id)
       return p && { raw: JSON.parse(await readFile(p.file, 'utf8')), file: p.file }

@@ -76,6 +76,7 @@ export function kvStore(config: StoreConfig, env: NodeJS.ProcessEnv, bucket: () 
   }
 
   return {
+    has: async (id) => (await current(id)) !== undefined,
     async read(id) {
       const e = await current(id)
       return e && { raw: parsed(id, e), file: kvProfileFile(id), revision: e.revision }

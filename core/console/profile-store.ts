@@ -30,6 +30,7 @@ export interface ProfileRead {
 
 /** What the console's profile routes do with the active store. */
 export interface ConsoleProfileStore {
+  has(id: string): Promise<boolean>
   read(id: string): Promise<ProfileRead | undefined>
   /** Creates (no `originalId`) or edits; an edit in the KV store carries the `revision` it started from. */
   save(raw: unknown, originalId?: string, revision?: number): Promise<StoreResult>
