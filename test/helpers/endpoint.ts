@@ -22,8 +22,9 @@
 //
 // Timings are epoch milliseconds with sub-millisecond precision (performance.timeOrigin +
 // performance.now()): `startedAt` when the request's headers arrived, `receivedAt` when its
-// body was complete. `inFlight` counts requests whose headers arrived and whose answer is not
-// finished yet; `maxInFlight` is its high-water mark. `connections` counts accepted TCP
+// body was complete, `finishedAt` when its answer was finished or its connection closed.
+// `inFlight` counts requests whose headers arrived and whose answer is not finished yet;
+// `maxInFlight` is its high-water mark. `connections` counts accepted TCP
 // connections (keep-alive reuse shows as fewer connections than requests).
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
@@ -57,6 +58,8 @@ export interface RecordedRequest {
   startedAt: number
   /** Epoch ms when the request body was complete. */
   receivedAt: number
+  /** Epoch ms when the answer was finished or the connection closed (in flight until then). */
+  finishedAt?: number
   /** The TCP connection it came on: its number and, once it closed, when (a killed sender's connections close with it). */
   connection: Connection
 }
@@ -174,10 +177,12 @@ export async function startEndpoint(options: EndpointOptions = {}): Promise<Endp
     inFlight++
     if (inFlight > maxInFlight) maxInFlight = inFlight
     let done = false
+    let rec: RecordedRequest | undefined
     const finish = (): void => {
       if (done) return
       done = true
       inFlight--
+      if (rec) rec.finishedAt = now()
     }
     res.on('finish', finish)
     res.on('close', finish)
@@ -190,7 +195,7 @@ export async function startEndpoint(options: EndpointOptions = {}): Promise<Endp
       const pathname = q === -1 ? path : path.slice(0, q)
       const pathIndex = pathCounts.get(pathname) ?? 0
       pathCounts.set(pathname, pathIndex + 1)
-      const rec: RecordedRequest = {
+      rec = {
         index: index++,
         pathIndex,
         method: req.method ?? 'GET',
@@ -204,6 +209,7 @@ export async function startEndpoint(options: EndpointOptions = {}): Promise<Endp
         connection,
       }
       requests.push(rec)
+      if (done) rec.finishedAt = rec.receivedAt
       for (let i = waiters.length - 1; i >= 0; i--) {
         if (requests.length >= waiters[i].n) {
           waiters[i].resolve()
