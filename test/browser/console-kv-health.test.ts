@@ -26,6 +26,7 @@ async function saveTitle(page: Page, title: string): Promise<void> {
   await page.click('#save')
 }
 
+const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `console-kv-health-${name}.png`), fullPage: true })
 const stateOf = (page: Page, id: string) => page.getAttribute(`tr[data-profile-id="${id}"] .state-name`, 'data-state')
 
 t.test('two consoles on two daemons: the second save of one profile gets 409 and the form says so; Pause and Resume act for both', async (t) => {
@@ -55,7 +56,7 @@ t.test('two consoles on two daemons: the second save of one profile gets 409 and
   t.match(stale, `someone else changed profile "kv-shared" since you opened it: the store is at revision ${saved.revision}`, 'the form says plainly that someone else saved it, at which revision')
   t.match(stale, /reload/i, 'and to reload')
   t.ok(await pageB.isVisible('#stale'))
-  await pageB.screenshot({ path: join(ARTIFACTS, 'console-kv-health-stale-save-b.png'), fullPage: true })
+  await shot(pageB, '1-stale-save-on-b')
   t.equal((await kv.get('kv-shared'))!.revision, saved.revision, 'the stale save wrote nothing')
   t.match(JSON.parse(saved.string()), { title: 'Saved through daemon A', headers: { 'X-Api-Key': '${env:KV_BROWSER_KEY}' } }, 'the first save is kept, its secret as written')
 
@@ -75,13 +76,13 @@ t.test('two consoles on two daemons: the second save of one profile gets 409 and
   await pageA.waitForSelector('tr[data-profile-id="kv-shared"] [data-state=paused]')
   t.match(await pageA.textContent('tr[data-profile-id="kv-shared"] td.state'), /paused.*by an operator/s, 'the state and its reason')
   t.equal(a.daemon.health.state('kv-shared').state, 'paused')
-  await session.shot('paused')
+  await shot(pageA, '2-paused-on-a')
   await until('daemon B sees the pause', async () => b.daemon.health.state('kv-shared').state === 'paused')
   await pageB.reload()
   await pageB.waitForSelector('tr[data-profile-id="kv-shared"] [data-state=paused]')
   t.equal(await pageB.locator('tr[data-profile-id="kv-shared"] [data-action=pause]').count(), 0, 'a paused profile offers Resume, not Pause')
   await withToast(pageB, '.ok >> text=Callback profile resumed', () => pageB.click('tr[data-profile-id="kv-shared"] [data-action=resume]'))
   await pageB.waitForSelector('tr[data-profile-id="kv-shared"] [data-state=closed]')
-  await session.shot('resumed')
+  await shot(pageB, '3-resumed-on-b')
   await until('daemon A sees the resume', async () => a.daemon.health.state('kv-shared').state === 'closed')
 })
