@@ -59,7 +59,8 @@ function notFound(id: string): never {
 export const profileRoutes: Route[] = [
   route('GET', '/profiles', async (ctx) => {
     const { config, query } = ctx
-    const revisions = config.settings.profileStore === 'kv' && ctx.deps.profileBucket ? await storeOf(ctx).revisions() : undefined
+    // The list is the daemon's own set: it shows without revisions when NATS cannot be asked.
+    const revisions = config.settings.profileStore === 'kv' && ctx.deps.profileBucket ? await storeOf(ctx).revisions().catch(() => undefined) : undefined
     const rows = listProfiles(config, query.get('search') ?? undefined, healthStates(ctx.deps, config)).map((r) => ({ ...r, file: publicFile(findProfile(config, r.id)!.file), revision: revisions?.get(r.id) }))
     return json(200, { profiles: rows, profilesDir: config.profilesDir, profileStore: config.settings.profileStore, diagnostics: config.diagnostics.map(publicDiagnostic) })
   }),
