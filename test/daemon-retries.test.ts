@@ -105,3 +105,28 @@ t.test('a restart with retries waiting keeps the attempt number and the schedule
   const dead = await eventually(async () => (await listDeadLetters(fx.js, fx.jsm)).find((x) => x.eventId === 'evt_restart'))
   t.equal(dead.attempts, 3)
 })
+
+t.test('retry.jitter 0.5 through the daemon: no retry earlier than its interval, and the waits spread over the band', async (t) => {
+  const ep = await startEndpoint({ behaviour: { status: 503 } })
+  t.teardown(() => ep.close())
+  // sms: fixed backoff, so every scheduled wait is the interval (0.4 s), stretched by [1, 1.5].
+  const fx = await createFixture({ profiles: [profile('jittery', `${ep.url}/j`, { retry: { count: 3, intervalSeconds: 0.4, jitter: 0.5 } })] })
+  t.teardown(() => fx.close())
+  await fx.start()
+  const events = 8
+  for (let i = 0; i < events; i++) await fx.publish('sms', 'sms-send', { id: `evt_j${i}`, account: 'acme', data })
+  const reqs = await ep.waitFor(events * 4, 30_000)
+  const waits: number[] = []
+  for (let i = 0; i < events; i++) {
+    const mine = reqs.filter((r) => r.headers['webhook-id'] === `evt_j${i}:jittery`)
+    t.equal(mine.length, 4, `evt_j${i}: the first attempt and 3 retries`)
+    // From the failed attempt's request (its answer came after) to the retry's request.
+    for (let k = 1; k < mine.length; k++) waits.push(mine[k].startedAt - mine[k - 1].receivedAt)
+  }
+  t.comment(`waits (ms): ${waits.map((w) => Math.round(w)).sort((a, b) => a - b).join(' ')}`)
+  t.ok(waits.every((w) => w >= 400), `no retry earlier than the 0.4 s interval (shortest ${Math.round(Math.min(...waits))} ms)`)
+  // Uniform draws over [400, 600] ms: all 24 within 50 ms of each other, or fewer than 3 above the
+  // band's middle, would each happen less than once in 50,000 runs. (Load only adds to a wait.)
+  t.ok(Math.max(...waits) - Math.min(...waits) >= 50, `the waits spread (${Math.round(Math.min(...waits))} to ${Math.round(Math.max(...waits))} ms), not all equal`)
+  t.ok(waits.filter((w) => w >= 500).length >= 3, `some waits are stretched past the band's middle (${waits.filter((w) => w >= 500).length} of ${waits.length} ≥ 500 ms)`)
+})

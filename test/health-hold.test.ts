@@ -9,24 +9,13 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { readFileSync } from 'node:fs'
 import type { JetStreamManager } from 'nats'
-import { DaemonProcess, startedDaemon } from './chaos/lib'
+import { DaemonProcess, metricValue, startedDaemon } from './chaos/lib'
 import { createFixture, eventually, mergeSettings, profile, runCli } from './helpers/daemon-fixture'
 import { startEndpoint } from './helpers/endpoint'
 import { assertOpsEvent, heldOf, smsEvent, watchOps } from './helpers/health'
 import { freePort, NatsServer } from './helpers/nats-server'
 import { listDeadLetters } from '../core/jetstream/dead-letters'
 import { STREAMS } from '../core/jetstream/streams'
-
-/** A value of one labelled series on a daemon's /metrics, or undefined. */
-async function metric(port: number, name: string, labels: string): Promise<number | undefined> {
-  try {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) })).text()
-    const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels))
-    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : undefined
-  } catch {
-    return undefined
-  }
-}
 
 /** Nothing left to deliver: both work-queue streams are empty (a message leaves only when acked). */
 async function drained(jsm: JetStreamManager): Promise<boolean> {
@@ -76,7 +65,7 @@ t.test('held events survive kill -9 of every daemon (twice: mid-hold and all hel
   const startBoth = (): Promise<unknown> => Promise.all(daemons.map((d) => startedDaemon(d)))
   const killBoth = (): Promise<unknown> => Promise.all(daemons.map((d) => d.kill9()))
   const heldSeenByBoth = (): Promise<boolean> =>
-    Promise.all(daemons.map((d) => metric(d.statusPort!, 'callback_router_held_events', `profile="${ID}"`))).then((v) => v.every((x) => x === N))
+    Promise.all(daemons.map((d) => metricValue(d.statusPort!, 'callback_router_held_events', [`profile="${ID}"`]))).then((v) => v.every((x) => x === N))
 
   // Paused before any daemon runs: each reads the state from CALLBACK_PROFILE_STATE at start.
   const paused = await runCli(['--config', f.configFile, 'profiles', 'pause', ID])

@@ -513,3 +513,14 @@ export async function readyz(port: number): Promise<boolean | undefined> {
     return undefined
   }
 }
+
+/** One series of a daemon's /metrics: the first line of `name` with each of `labels` (`key="value"`); undefined when none or nothing answers. */
+export async function metricValue(port: number, name: string, labels: string[] = []): Promise<number | undefined> {
+  try {
+    const r = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) })
+    const line = (await r.text()).split('\n').find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && labels.every((x) => l.includes(x)))
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : undefined
+  } catch {
+    return undefined
+  }
+}
