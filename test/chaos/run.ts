@@ -1,5 +1,5 @@
 // `npm run chaos`: every reliability scenario at full size, one table at the end.
-// CHAOS_ONLY=crash,fuzz runs a subset; CHAOS_SEED seeds the random kill moments and the
+// CHAOS_ONLY=crash,fuzz runs a subset; CHAOS_HELD sets held-isolation's size (default 100,000); CHAOS_SEED seeds the random kill moments and the
 // fuzzer; CHAOS_JSON=<file> also writes the results as JSON. Exit 1 when anything was
 // lost or a check failed.
 import { writeFileSync } from 'node:fs'
@@ -7,6 +7,7 @@ import { crashScenario } from './crash'
 import { endpointDownScenario } from './endpoint-down'
 import { endpointFaultsScenario } from './endpoint-faults'
 import { fuzzScenario } from './fuzz'
+import { heldIsolationScenario } from './held-isolation'
 import { isolationScenario } from './isolation'
 import { clusterScenario, natsRestartScenario } from './nats-faults'
 import { hostileInputScenario, secretsScenario, ssrfScenario, tenantScenario } from './security'
@@ -24,6 +25,7 @@ const scenarios: Array<[string, () => Promise<ScenarioResult>]> = [
   ['secrets', () => secretsScenario()],
   ['hostile-input', () => hostileInputScenario({ rounds: 5 })],
   ['endpoint-down', () => endpointDownScenario({ downSeconds: 60, aRatePerSecond: 100, bEvents: 2000, besideAfterSeconds: 5, breakerFailures: 20, breakerOpenSeconds: 5 })],
+  ['held-isolation', () => heldIsolationScenario({ held: Number(process.env.CHAOS_HELD ?? 100_000), busy: 5000, idleSeconds: 20 })],
   ['slow-endpoint-isolation', () => isolationScenario({ fast: 2000, slow: 30, flappy: 200, slowTimeoutMs: 60_000, slowRetries: 0, maxConcurrent: 10, concurrency: 16 })],
 ]
 
