@@ -11,10 +11,12 @@ import { createClusterStack } from './helpers/cluster-stack'
 import { startEndpoint } from './helpers/endpoint'
 import { eventually } from './helpers/daemon-fixture'
 import { maxInWindow } from './helpers/windows'
+import { favourThisTest } from './helpers/priority'
 
 const data = sampleData(new PluginRegistry(builtins).eventSpec('sms', 'sms-send')!)
 
 t.test('three daemons share one limit: perSecond 30 and maxConcurrent 6 over 600 events, then perSecond 2 over 20 (slower than the number of daemons)', async (t) => {
+  t.comment(favourThisTest() ? 'running at raised priority (see helpers/priority.ts)' : 'running at normal priority')
   // 150 ms per answer: 30 a second need 4.5 in flight, so both limits are in play.
   const ep = await startEndpoint({ behaviour: { delayMs: 150 } })
   const stack = await createClusterStack()

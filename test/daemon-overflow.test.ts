@@ -26,8 +26,15 @@ t.test('a profile with a full queue parks further events on the retry consumer, 
   // With only the slow profile's events about, the events consumer holds no more of them
   // than the threshold plus the few in hand: the rest were handed to the retry consumer.
   let maxEventsPending = 0
-  // (The first pull batch is in hand at once; look once it has been sorted out.)
-  await sleep(1000)
+  // The first pull batch is in hand at once; look once it has been sorted out (a fixed
+  // second was not enough on a busy machine): the parking shows as the retry consumer's
+  // pending deliveries, then sample the events consumer for a second.
+  const pendingOf = async (stream: string, consumer: string) => {
+    const info = await fx.jsm.consumers.info(stream, consumer)
+    return info.num_ack_pending + info.num_pending
+  }
+  const deadline0 = Date.now() + 30_000
+  while (Date.now() < deadline0 && (await pendingOf(STREAMS.jobs, CONSUMERS.retries)) + count('/slow') + 16 + 4 < SLOW) await sleep(100)
   for (let i = 0; i < 10; i++) {
     const info = await fx.jsm.consumers.info(STREAMS.events, CONSUMERS.events)
     maxEventsPending = Math.max(maxEventsPending, info.num_ack_pending)
