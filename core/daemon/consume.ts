@@ -9,6 +9,8 @@ import { sleep, type DaemonContext } from './context'
 import { HandlingFailures, MAX_HANDLING_FAILURES, internalError, onHandlingFailure } from './failures'
 import type { Handler } from './handle'
 
+const PULL_EXPIRES_MS = 5000
+
 export interface Consumption {
   /** Per durable consumer: pulling right now. */
   running: Record<string, boolean>
@@ -58,7 +60,11 @@ async function consumeLoop(ctx: DaemonContext, spec: LoopSpec): Promise<void> {
     let iter: ConsumerMessages | undefined
     try {
       const consumer = await ctx.js.consumers.get(spec.stream, durable)
-      iter = await consumer.consume({ max_messages: Math.max(8, Math.min(256, ctx.settings.delivery.concurrency)) })
+      // A pull request lives on the consumer's leader only: when a cluster node dies, the new
+      // leader knows none and nothing arrives until the client notices two missed heartbeats
+      // (half of `expires` each). The default 30 s stalled a 3-node cluster's deliveries for
+      // 35 s after a node kill; 5 s costs one pull per consumer every 5 s when idle.
+      iter = await consumer.consume({ max_messages: Math.max(8, Math.min(256, ctx.settings.delivery.concurrency)), expires: PULL_EXPIRES_MS })
       spec.iterators.add(iter)
       spec.running[durable] = true
       for await (const m of iter) {
