@@ -10,6 +10,7 @@ import { fuzzScenario } from './fuzz'
 import { heldIsolationScenario } from './held-isolation'
 import { isolationScenario } from './isolation'
 import { clusterScenario, natsRestartScenario } from './nats-faults'
+import { sharedLimitScenario } from './shared-limits'
 import { hostileInputScenario, secretsScenario, ssrfScenario, tenantScenario } from './security'
 import type { ScenarioResult } from './lib'
 
@@ -18,6 +19,7 @@ const scenarios: Array<[string, () => Promise<ScenarioResult>]> = [
   ['crash', () => crashScenario({ events: 5000, kills: 8, ratePerSecond: 250, seed })],
   ['nats-restart', () => natsRestartScenario({ events: 3000, ratePerSecond: 150, outageMs: 5000 })],
   ['cluster', () => clusterScenario({ events: 3000, ratePerSecond: 150, downMs: 5000 })],
+  ['cluster-shared-limits', () => sharedLimitScenario({ events: 1500, ratePerSecond: 65, perSecond: 50, maxConcurrent: 8, answerDelayMs: 60, fault: 'node', faultAfter: 0.35, downMs: 5000 })],
   ['endpoint-faults', () => endpointFaultsScenario({ perFault: 20, hugeBodyBytes: 32 * 1048576 })],
   ['fuzz', () => fuzzScenario({ messages: 3000, profiles: 200, seed })],
   ['ssrf', () => ssrfScenario()],

@@ -6,6 +6,7 @@
 // nothing lost; at the receiver, no sliding second holds more than the limit plus one
 // daemon's share (limit / 3, rounded up) and no more than maxConcurrent plus one share are in
 // flight, and an excess at all only within 5 s of a fault (a kill, a join, a node back).
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { connect, type KV } from 'nats'
 import { createClusterStack, type ClusterStack } from '../helpers/cluster-stack'
 import { NatsServer } from '../helpers/nats-server'
@@ -53,6 +54,9 @@ export async function sharedLimitScenario(o: SharedLimitOptions): Promise<Shared
   let stack: ClusterStack | undefined
   let client: Awaited<ReturnType<typeof natsClient>> | undefined
   let stopWatch = (): void => undefined
+  // The receiver's event-loop delay: how late it may stamp a request's start (the measure's own error).
+  const lag = monitorEventLoopDelay({ resolution: 10 })
+  lag.enable()
   const single = o.natsNodes === 1 && o.fault !== 'node' ? await NatsServer.start() : undefined
   try {
     // A short attempt timeout keeps ack_wait (2 × timeout + 5 s) short: what a killed daemon
@@ -91,8 +95,11 @@ export async function sharedLimitScenario(o: SharedLimitOptions): Promise<Shared
       checks.push({ name: 'the new daemon joined CALLBACK_DAEMONS', ok: !!joined })
       if (joined) faults.push(['daemon joined', joined[1]])
     } else {
-      const node = stack.nodes[0]
-      faults.push(['NATS node killed -9', now()])
+      // The node leading the membership bucket's stream: its loss moves that leader, so
+      // heartbeats and the daemons' watches of them stall for a moment.
+      const leader = (await client.jsm.streams.info(`KV_${DAEMONS_BUCKET}`)).cluster?.leader ?? 'n1'
+      const node = stack.nodes[Math.max(0, Number(leader.slice(1)) - 1)] ?? stack.nodes[0]
+      faults.push([`NATS node ${leader} (leader of ${DAEMONS_BUCKET}) killed -9`, now()])
       await node.kill()
       await sleep(o.downMs ?? SETTLE_MS)
       await node.start()
@@ -112,12 +119,14 @@ export async function sharedLimitScenario(o: SharedLimitOptions): Promise<Shared
       `perSecond ${o.perSecond}, maxConcurrent ${o.maxConcurrent}, ${DAEMONS} daemons; ${relFaults.map(([w, at]) => `${w} at ${at} ms`).join(', ')}; publisher retried ${pub.retries} publishes; setup (cluster, daemons, push) ${(setupMs / 1000).toFixed(1)} s`,
       `at the receiver: at most ${limits.maxPerSecond} request starts in a sliding second (limit ${o.perSecond}, during a fault ${limits.startsBound}), at most ${limits.maxInFlight} in flight (limit ${o.maxConcurrent}, during a fault ${limits.concurrencyBound})`,
       `starts per second from the first: ${limits.perSecond.join(' ')}`,
+      `the receiver's event loop was late by up to ${Math.round(lag.max / 1e6)} ms (p99 ${Math.round(lag.percentile(99) / 1e6)} ms): requests it stamped that much late can crowd a sliding second`,
       ...limits.excess.map((e) => `over the limit: ${e}`),
     ]
     const maxRss = Math.max(...stack.daemons.map((d) => d.process.maxRssKb))
     const r = summarize(`shared limits, ${o.fault === 'daemon' ? 'daemon kill -9 + join' : 'NATS node kill -9'}`, pub.stored, units, l, maxRss, t0, checks, notes)
     return { ...r, maxPerSecond: limits.maxPerSecond, maxInFlight: limits.maxInFlight, startsBound: limits.startsBound, concurrencyBound: limits.concurrencyBound, faults: relFaults }
   } finally {
+    lag.disable()
     stopWatch()
     await client?.nc.close()
     await stack?.close()
