@@ -88,7 +88,8 @@ class HealthKeeper implements Keeper {
     // Often enough that a delivery expires within a twentieth of holdHours (tests use minutes).
     if (now - (this.lastSweep.get(profile) ?? 0) < Math.min(10_000, Math.max(TICK_MS, holdMs / 20))) return
     this.lastSweep.set(profile, now)
-    const n = await expireHeld(js, jsm, profile, now - holdMs, { holdHours: policy.holdHours, state: s.state })
+    const { expired: n, error } = await expireHeld(js, jsm, profile, now - holdMs, { holdHours: policy.holdHours, state: s.state })
+    if (error !== undefined) logger.warn({ err: error, profile, expired: n }, 'expiring held deliveries stopped partway; the next sweep goes on')
     if (n === 0) return
     metrics.deadLetters.inc({ reason: 'held_expired' }, n)
     logger.warn({ profile, expired: n, holdHours: policy.holdHours }, 'held deliveries expired: dead letters held_expired')

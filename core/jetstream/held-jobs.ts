@@ -6,7 +6,7 @@
 // at the profile's rate); a held event older than holdHours becomes a held_expired dead
 // letter. Every move publishes first and acks after, with a msg id derived from the source
 // message: a crash in between stores the copy once.
-import { AckPolicy, DeliverPolicy, nanos, type JetStreamClient, type JetStreamManager, type JsMsg, type MsgHdrs } from 'nats'
+import { AckPolicy, DeliverPolicy, nanos, type Consumer, type JetStreamClient, type JetStreamManager, type JsMsg, type MsgHdrs } from 'nats'
 import { formatMessage } from '../errors'
 import { decodeJob, encodeJob, jobSubject, type Job } from './jobs'
 import { writeDeadLetter } from './dead-letters'
@@ -98,35 +98,45 @@ export async function heldCounts(jsm: JetStreamManager): Promise<Map<string, num
  * letters, oldest first (held order), stopping at the first younger one (given straight
  * back); resolves to how many expired. Only called while the profile is not closed, when
  * nothing releases them. One at a time through the profile's durable: a work-queue stream
- * allows no second consumer on the subject, and expiry is rare.
+ * allows no second consumer on the subject, and expiry is rare. A failure partway (NATS
+ * away) still reports the ones already expired, with the error: their ops event and count
+ * must not be lost with it.
  */
-export async function expireHeld(js: JetStreamClient, jsm: JetStreamManager, profile: string, cutoff: number, detail: { holdHours: number; state: string }): Promise<number> {
-  await ensureHeldConsumer(jsm, profile)
-  const consumer = await js.consumers.get(STREAMS.jobs, heldConsumer(profile))
+export async function expireHeld(js: JetStreamClient, jsm: JetStreamManager, profile: string, cutoff: number, detail: { holdHours: number; state: string }): Promise<{ expired: number; error?: unknown }> {
   let expired = 0
-  for (;;) {
-    const m = await consumer.next({ expires: 1000 })
-    if (!m) return expired
-    const since = heldSince(m) ?? m.info.timestampNanos / 1e6
-    if (since > cutoff) {
-      m.nak()
-      return expired
-    }
-    const job = decodeJob(m.headers)
-    await writeDeadLetter(js, {
-      reason: 'held_expired',
-      detail: formatMessage('held_expired', detail.holdHours, profile, detail.state),
-      eventId: job.eventId,
-      profile,
-      channel: job.channel,
-      event: job.event,
-      subject: job.subject,
-      cycle: job.cycle,
-      attempts: job.attempts,
-      data: m.data,
-      msgId: `${job.eventId}:${profile}:${job.cycle}:held_expired:${m.seq}`,
-    })
-    m.ack()
-    expired++
+  try {
+    await ensureHeldConsumer(jsm, profile)
+    const consumer = await js.consumers.get(STREAMS.jobs, heldConsumer(profile))
+    while (await expireOne(js, consumer, profile, cutoff, detail)) expired++
+    return { expired }
+  } catch (error) {
+    return { expired, error }
   }
+}
+
+/** The oldest held delivery, if held before `cutoff`, as a dead letter; false when there is none. */
+async function expireOne(js: JetStreamClient, consumer: Consumer, profile: string, cutoff: number, detail: { holdHours: number; state: string }): Promise<boolean> {
+  const m = await consumer.next({ expires: 1000 })
+  if (!m) return false
+  const since = heldSince(m) ?? m.info.timestampNanos / 1e6
+  if (since > cutoff) {
+    m.nak()
+    return false
+  }
+  const job = decodeJob(m.headers)
+  await writeDeadLetter(js, {
+    reason: 'held_expired',
+    detail: formatMessage('held_expired', detail.holdHours, profile, detail.state),
+    eventId: job.eventId,
+    profile,
+    channel: job.channel,
+    event: job.event,
+    subject: job.subject,
+    cycle: job.cycle,
+    attempts: job.attempts,
+    data: m.data,
+    msgId: `${job.eventId}:${profile}:${job.cycle}:held_expired:${m.seq}`,
+  })
+  m.ack()
+  return true
 }
