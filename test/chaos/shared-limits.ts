@@ -6,13 +6,12 @@
 // nothing lost; at the receiver, no sliding second holds more than the limit plus one
 // daemon's share (limit / 3, rounded up) and no more than maxConcurrent plus one share are in
 // flight, and an excess at all only within 5 s of a fault (a kill, a join, a node back).
-import { readdirSync } from 'node:fs'
-import { setPriority } from 'node:os'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { connect, type KV } from 'nats'
 import { createClusterStack, type ClusterStack } from '../helpers/cluster-stack'
 import { NatsServer } from '../helpers/nats-server'
 import { inFlightOver, outside, windowsOver } from '../helpers/windows'
+import { yieldCpu } from '../helpers/priority'
 import { DAEMONS_BUCKET } from '../../core/daemon/membership'
 import { booksEndpoint, envelopeMsg, natsClient, now, publishAll, settle, sleep, smsData, smsProfile, summarize, until, type Check, type ScenarioResult, type Unit } from './lib'
 
@@ -49,8 +48,6 @@ export interface SharedLimitResult extends ScenarioResult {
 
 const DAEMONS = 3
 const PROFILE = 'shared'
-/** The daemons' and NATS nodes' nice value: the receiver, the measuring instrument, comes first (see yieldCpu). */
-const NICE = 10
 
 export async function sharedLimitScenario(o: SharedLimitOptions): Promise<SharedLimitResult> {
   const t0 = Date.now()
@@ -186,27 +183,6 @@ function measure(requests: ReadonlyArray<{ startedAt: number; finishedAt?: numbe
     { name: `more than ${o.maxConcurrent} in flight only within ${SETTLE_MS / 1000} s of a fault`, ok: strayFlight.length === 0, detail: strayFlight.slice(0, 5).map((e) => `${e.count} at ${rel(e.at)} ms`).join(', ') },
   ]
   return { maxPerSecond: w.max, maxInFlight: c.max, startsBound, concurrencyBound, perSecond, excess: excess.slice(0, 20), checks }
-}
-
-/**
- * Lowers the scheduling priority of every thread of a process (Linux: a nice value is per
- * thread, and threads made later inherit it). No privilege is needed to lower one.
- */
-function yieldCpu(pid: number | undefined): void {
-  if (!pid) return
-  let tids: string[] = [String(pid)]
-  try {
-    tids = readdirSync(`/proc/${pid}/task`)
-  } catch {
-    // not Linux, or the process is gone: the process itself at most
-  }
-  for (const tid of tids) {
-    try {
-      setPriority(Number(tid), NICE)
-    } catch {
-      // gone meanwhile
-    }
-  }
 }
 
 /** When each daemon's heartbeat key first appeared in CALLBACK_DAEMONS (the receiver's clock). */

@@ -6,6 +6,9 @@
 // So such a test raises its process's priority before it starts its daemons (children inherit
 // it): the endpoint and the daemons under test then run when they have work, and the clock
 // stamps follow the wire rather than the scheduler. The limiter under test is unchanged.
+// Without root, a test can still put its receiver first by lowering everything else it
+// started: yieldCpu() (the shared-limits scenario does, on its daemons and NATS nodes).
+import { readdirSync } from 'node:fs'
 import { setPriority } from 'node:os'
 
 /** Raises this process's (and its future children's) priority; needs root, elsewhere does nothing. Returns whether it did. */
@@ -15,5 +18,26 @@ export function favourThisTest(): boolean {
     return true
   } catch {
     return false
+  }
+}
+
+/**
+ * Lowers a child process's priority (nice 10) on every one of its threads: on Linux a nice
+ * value is per thread, threads made later inherit it, and lowering needs no privilege.
+ */
+export function yieldCpu(pid: number | undefined): void {
+  if (!pid) return
+  let tids: string[] = [String(pid)]
+  try {
+    tids = readdirSync(`/proc/${pid}/task`)
+  } catch {
+    // not Linux, or the process is gone: the process itself at most
+  }
+  for (const tid of tids) {
+    try {
+      setPriority(Number(tid), 10)
+    } catch {
+      // gone meanwhile
+    }
   }
 }
