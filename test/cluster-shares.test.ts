@@ -2,17 +2,7 @@ import t from 'tap'
 import { allocate, ClusterView, DEFAULT_TIMING } from '../core/delivery/cluster-shares'
 import { createSharedLimiter, type SharedLimiter } from '../core/delivery/shared-limiter'
 import type { Release } from '../core/delivery/rate-limit'
-
-function maxInWindow(times: number[], windowMs: number): number {
-  const s = [...times].sort((a, b) => a - b)
-  let best = 0
-  let lo = 0
-  for (let hi = 0; hi < s.length; hi++) {
-    while (s[hi] - s[lo] >= windowMs) lo++
-    best = Math.max(best, hi - lo + 1)
-  }
-  return best
-}
+import { maxInWindow } from './helpers/windows'
 
 t.test('allocate: one token each when there are enough, the rest to the members waiting, the remainder rotating', async (t) => {
   const m = ['a', 'b', 'c']

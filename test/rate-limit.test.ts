@@ -4,18 +4,7 @@ import { createDispatcher } from '../core/delivery/dispatcher'
 import { sendAttempt } from '../core/delivery/http-attempt'
 import { createRateLimiter } from '../core/delivery/rate-limit'
 import { startEndpoint } from './helpers/endpoint'
-
-/** The largest number of times within any half-open window [x, x + windowMs). */
-function maxInWindow(times: number[], windowMs: number): number {
-  const s = [...times].sort((a, b) => a - b)
-  let best = 0
-  let lo = 0
-  for (let hi = 0; hi < s.length; hi++) {
-    while (s[hi] - s[lo] >= windowMs) lo++
-    best = Math.max(best, hi - lo + 1)
-  }
-  return best
-}
+import { maxInWindow } from './helpers/windows'
 
 t.test('with a manual clock: perSecond starts per sliding window, then the oldest must age out', async (t) => {
   let clock = 0
