@@ -194,6 +194,7 @@ export const DAEMON = catalogue(
 export const NATS = catalogue({
   NATS_NO_JETSTREAM: { message: 'NATS at %s has no JetStream (%s): start nats-server with -js, or add "jetstream {}" to its configuration', exit: 1 },
   JOB_HEADERS: '%s',
+  NATS_KV_STREAM_REPLACED: 'the stream %s of a watched bucket was replaced (created %s, now %s): the watch starts again from its content',
 })
 
 /** The command line, beyond the areas above. */

@@ -85,6 +85,16 @@ export class KvProfileSet {
     return { accepted: true, diagnostics }
   }
 
+  /**
+   * A new watch's whole state is coming (the last one ended): profiles whose key is gone are
+   * dropped, and the revision becomes the snapshot's, even a lower one (a recreated bucket
+   * counts from 1 again). The values are then applied one by one, as usual.
+   */
+  reseed(ids: ReadonlySet<string>, revision: number): void {
+    for (const id of [...this.byId.keys()]) if (!ids.has(id)) this.byId.delete(id)
+    this.lastRevision = revision
+  }
+
   /** Marks a revision as seen without a change (the bucket's last sequence at start). */
   seen(revision: number): void {
     this.lastRevision = Math.max(this.lastRevision, revision)

@@ -7,7 +7,8 @@ import type { NatsConnection } from 'nats'
 import type { LoadedConfig } from '../config/settings'
 import type { Logger } from '../logger'
 import { startKvProfiles, type KvProfiles } from './kv-profiles'
-import { startMembership, type Membership } from './membership'
+import { DAEMONS_BUCKET, startMembership, type Membership } from './membership'
+import { PROFILE_BUCKET } from '../config/kv-profiles'
 import type { DaemonMetrics } from './metrics'
 import { whileUnavailable } from '../jetstream/connection'
 
@@ -40,11 +41,18 @@ export async function joinCluster(nc: NatsConnection, loaded: LoadedConfig, o: {
         o.metrics.profilesRevision.set(revision)
         void o.reload()
       },
+      onRestart: () => o.metrics.kvWatchRestarts.inc({ bucket: PROFILE_BUCKET }),
     }))
     o.metrics.profilesRevision.set(kv.revision())
   }
   if (!kv) return { leave: async () => undefined }
-  const membership = await whileUnavailable(() => startMembership({ js, replicas: settings.nats.replicas, logger: o.logger, onCount: (n) => o.metrics.daemons.set(n) }))
+  const membership = await whileUnavailable(() => startMembership({
+    js,
+    replicas: settings.nats.replicas,
+    logger: o.logger,
+    onCount: (n) => o.metrics.daemons.set(n),
+    onRestart: () => o.metrics.kvWatchRestarts.inc({ bucket: DAEMONS_BUCKET }),
+  }))
   return {
     membership,
     kv,

@@ -2,7 +2,10 @@
 // write within moments (DESIGN: within 2 s). Each value is checked like a file and compiled;
 // one that fails is refused for that profile alone, which keeps its last good version, and
 // the refusal is logged (file:pointer lines, no secret: messages never carry expanded values)
-// and counted. The revision applied is what /readyz reports as profilesRevision.
+// and counted. The revision applied is what /readyz reports as profilesRevision. A watch
+// that ends (the bucket's stream deleted, say) is started again and its snapshot applied
+// as the whole set; a restart never creates the bucket (an empty one would drop every
+// profile): it waits until someone pushes again.
 import type { JetStreamClient } from 'nats'
 import { formatDiagnostic, diagnostic } from '../diagnostics'
 import { KvProfileSet } from '../config/kv-profiles'
@@ -31,6 +34,8 @@ export interface KvProfilesOptions {
   onRefused(id: string, lines: string[]): void
   /** The set changed; called at most once per burst of writes. */
   onChange(profiles: LoadedProfile[], revision: number): void
+  /** The watch ended and is started again. */
+  onRestart(): void
 }
 
 /** Writes that arrive together (a push of many files) are applied as one set. */
@@ -53,23 +58,32 @@ export async function startKvProfiles(o: KvProfilesOptions): Promise<KvProfiles>
     const r = set.apply(change)
     if (!r.accepted) o.onRefused(change.id, r.diagnostics.filter((d) => d.level === 'error').map((d) => formatDiagnostic(d)))
   }
-  const stop = await watchBucket(kv, {
+  const changed = (): void => {
+    if (timer) return
+    timer = setTimeout(() => {
+      timer = undefined
+      applied = set.revision
+      o.onChange(set.profiles(), applied)
+    }, COALESCE_MS)
+  }
+  let first = true
+  const stop = await watchBucket(async () => kv, {
     onInitial(entries, revision) {
+      // After a restarted watch the snapshot is the set: a key deleted meanwhile disappears.
+      if (!first) set.reseed(new Set(entries.map((e) => e.id)), revision)
       for (const e of entries) apply(e)
       set.seen(revision)
-      applied = set.revision
+      if (first) applied = set.revision
+      else changed()
+      first = false
     },
     onChange(entry) {
       apply(entry)
-      if (timer) return
-      timer = setTimeout(() => {
-        timer = undefined
-        applied = set.revision
-        o.onChange(set.profiles(), applied)
-      }, COALESCE_MS)
+      changed()
     },
-    onError(e) {
-      o.logger.error({ err: e }, 'watching CALLBACK_PROFILES stopped: profile changes are not applied until restart')
+    onRestart(e, delayMs) {
+      o.onRestart()
+      o.logger.warn({ err: e, retryInMs: delayMs }, 'watching CALLBACK_PROFILES ended; watching it again (the profiles in use stay until then)')
     },
   })
   return {

@@ -11,6 +11,7 @@ import { ClusterView, DEFAULT_TIMING, type MemberState, type ViewTiming } from '
 import { createSharedLimiter, type SharedLimiter } from '../delivery/shared-limiter'
 import type { RateLimit } from '../delivery/rate-limit'
 import type { Logger } from '../logger'
+import { keepWatching, type KvWatch } from '../jetstream/kv-watch'
 
 export const DAEMONS_BUCKET = 'CALLBACK_DAEMONS'
 /** Heartbeats older than this vanish from the bucket (the view drops a member far sooner). */
@@ -43,6 +44,8 @@ export interface MembershipOptions {
   logger: Logger
   timing?: ViewTiming
   onCount?: (n: number) => void
+  /** The watch of the bucket ended and is started again. */
+  onRestart?: () => void
 }
 
 const dec = new TextDecoder()
@@ -62,28 +65,34 @@ function toMember(e: KvEntry, seenAt: number): MemberState | { id: string; gone:
   }
 }
 
+/** What this daemon announces: the profiles it waits on, what it used above its share, its need. */
+function heartbeatOf(id: string, limiters: ReadonlyMap<string, SharedLimiter>): Heartbeat {
+  const wants: string[] = []
+  const over: Record<string, number> = {}
+  const need: Record<string, readonly [number, number]> = {}
+  for (const [profile, l] of limiters) {
+    if (l.wanting()) wants.push(profile)
+    const o = l.over()
+    if (o > 0) over[profile] = o
+    const n = l.need()
+    if (n) need[profile] = n
+  }
+  return { id, at: Date.now(), wants, over, need }
+}
+
 export async function startMembership(options: MembershipOptions): Promise<Membership> {
   const timing = options.timing ?? DEFAULT_TIMING
   const id = daemonId()
   const view = new ClusterView(id, timing)
   const limiters = new Map<string, SharedLimiter>()
-  const kv: KV = await options.js.views.kv(DAEMONS_BUCKET, { history: 1, replicas: options.replicas, ttl: BUCKET_TTL_MS })
+  const bucketOptions = { history: 1, replicas: options.replicas, ttl: BUCKET_TTL_MS }
+  const kv: KV = await options.js.views.kv(DAEMONS_BUCKET, bucketOptions)
   let sentWants = new Set<string>()
   let stopped = false
 
   async function beat(): Promise<void> {
-    const wants: string[] = []
-    const over: Record<string, number> = {}
-    const need: Record<string, readonly [number, number]> = {}
-    for (const [profile, l] of limiters) {
-      if (l.wanting()) wants.push(profile)
-      const o = l.over()
-      if (o > 0) over[profile] = o
-      const n = l.need()
-      if (n) need[profile] = n
-    }
-    sentWants = new Set(wants)
-    const hb: Heartbeat = { id, at: Date.now(), wants, over, need }
+    const hb = heartbeatOf(id, limiters)
+    sentWants = new Set(hb.wants)
     await kv.put(id, enc.encode(JSON.stringify(hb)))
   }
 
@@ -96,7 +105,11 @@ export async function startMembership(options: MembershipOptions): Promise<Membe
   }
 
   await beat()
-  const watcher = await watchMembers(kv, view, changed, options.logger)
+  const open = opener(kv, () => options.js.views.kv(DAEMONS_BUCKET, bucketOptions), beat)
+  const watcher = await watchMembers(open, view, changed, (e, delayMs) => {
+    options.onRestart?.()
+    options.logger.warn({ err: e, retryInMs: delayMs }, 'watching CALLBACK_DAEMONS ended; watching it again')
+  })
 
   const heartbeat = setInterval(() => {
     if (stopped) return
@@ -141,36 +154,38 @@ export async function startMembership(options: MembershipOptions): Promise<Membe
 }
 
 /**
+ * The first watch uses the bucket opened at start. A later one opens it again, which creates
+ * it if it went with its stream (a wiped NATS), and beats first, so that this daemon is in
+ * the snapshot the new watch starts from.
+ */
+function opener(kv: KV, reopen: () => Promise<KV>, beat: () => Promise<void>): () => Promise<KV> {
+  let opened = 0
+  return async () => {
+    if (opened++ === 0) return kv
+    const again = await reopen()
+    await beat()
+    return again
+  }
+}
+
+/**
  * Watches the bucket into the view; resolves once the first full view is in. Every heartbeat
  * counts from the server's timestamp (a dead daemon's old key is not mistaken for a live one).
- * initializedFn may run inside watch() before the entries are iterated; the timer lets the
- * loop take them first.
+ * A watch that ends is started again (kv-watch.ts) and its snapshot replaces the members.
  */
-async function watchMembers(kv: KV, view: ClusterView, changed: () => void, logger: Logger): Promise<{ stop(): void }> {
-  const initial: MemberState[] = []
-  let initialized = false
-  let ready: () => void = () => undefined
-  const readyP = new Promise<void>((resolve) => (ready = resolve))
-  const init = (): void => {
-    initialized = true
-    view.initialize(initial, Date.now())
-    changed()
-    ready()
-  }
-  const watcher = await kv.watch({ initializedFn: () => setTimeout(init, 0) })
-  void (async () => {
-    for await (const e of watcher) {
+function watchMembers(open: () => Promise<KV>, view: ClusterView, changed: () => void, onRestart: (e: unknown, delayMs: number) => void): Promise<KvWatch> {
+  const seen = (e: KvEntry, now: number) => toMember(e, Math.min(now, e.created.getTime()))
+  return keepWatching(open, {
+    onInitial(entries) {
       const now = Date.now()
-      const m = toMember(e, Math.min(now, e.created.getTime()))
-      if (!initialized) {
-        if ('gone' in m) initial.splice(0, initial.length, ...initial.filter((x) => x.id !== m.id))
-        else initial.push(m)
-        continue
-      }
-      view.upsert(m, now)
+      view.initialize(entries.map((e) => seen(e, now)).filter((m): m is MemberState => !('gone' in m)), now)
       changed()
-    }
-  })().catch((e: unknown) => logger.warn({ err: e }, 'watching CALLBACK_DAEMONS stopped'))
-  await readyP
-  return watcher
+    },
+    onChange(e) {
+      const now = Date.now()
+      view.upsert(seen(e, now), now)
+      changed()
+    },
+    onRestart,
+  })
 }

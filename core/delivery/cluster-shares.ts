@@ -118,10 +118,14 @@ export class ClusterView {
 
   /**
    * The first full view. With other daemons alive this daemon held no share before, so it
-   * grows from nothing after the delay; alone, it takes the whole limit at once.
+   * grows from nothing after the delay; alone, it takes the whole limit at once. Called again
+   * (a new watch of the bucket), the members are replaced and the shares move as on any
+   * change: a shrink at once, a growth after the delay.
    */
   initialize(entries: readonly MemberState[], now: number): void {
+    this.members.clear()
     for (const m of entries) this.members.set(m.id, m)
+    if (this.initialized) return this.refresh(now)
     const alive = this.aliveAt(now)
     const others = alive.some((m) => m !== this.self)
     this.snapshots = others ? [{ from: -Infinity, alive: [], wants: new Map(), need: new Map() }] : []

@@ -4,6 +4,7 @@
 // read it whole, watch it, write with compare-and-set, list a key's history.
 import type { JetStreamClient, KV, KvEntry } from 'nats'
 import { PROFILE_BUCKET } from '../config/kv-profiles'
+import { keepWatching } from './kv-watch'
 
 export { PROFILE_BUCKET }
 /** Revisions kept per profile (`profiles history`). */
@@ -55,36 +56,17 @@ export async function readBucket(kv: KV): Promise<{ entries: BucketEntry[]; revi
 }
 
 /**
- * Watches the bucket from its current values on: `onInitial` once with every live value,
- * then `onChange` per write. Returns a stop function.
+ * Watches the bucket from its current values on: `onInitial` with every live value, then
+ * `onChange` per write. When a watch ends (kv-watch.ts) a new one starts from the bucket
+ * `open` gives, and `onInitial` comes again with the whole state. Returns a stop function.
  */
-export async function watchBucket(kv: KV, handlers: { onInitial(entries: BucketEntry[], revision: number): void; onChange(entry: BucketEntry): void; onError?(e: unknown): void }): Promise<() => void> {
-  let initial: BucketEntry[] | undefined = []
-  let revision = 0
-  let resolveReady: () => void = () => undefined
-  const ready = new Promise<void>((resolve) => (resolveReady = resolve))
-  const flush = (): void => {
-    if (!initial) return
-    const list = initial
-    initial = undefined
-    handlers.onInitial(list, revision)
-    resolveReady()
-  }
-  const iter = await kv.watch({ initializedFn: flush })
-  void (async () => {
-    for await (const e of iter) {
-      const entry = toBucketEntry(e)
-      if (initial) {
-        revision = Math.max(revision, e.revision)
-        if (entry.operation === 'put') initial.push(entry)
-        else initial = initial.filter((x) => x.id !== entry.id)
-        continue
-      }
-      handlers.onChange(entry)
-    }
-  })().catch((e: unknown) => handlers.onError?.(e))
-  await ready
-  return () => iter.stop()
+export async function watchBucket(open: () => Promise<KV>, handlers: { onInitial(entries: BucketEntry[], revision: number): void; onChange(entry: BucketEntry): void; onRestart(e: unknown, delayMs: number): void }): Promise<() => void> {
+  const watch = await keepWatching(open, {
+    onInitial: (entries, revision) => handlers.onInitial(entries.map(toBucketEntry), revision),
+    onChange: (e) => handlers.onChange(toBucketEntry(e)),
+    onRestart: handlers.onRestart,
+  })
+  return () => watch.stop()
 }
 
 /** Creates (`revision` 0) or replaces (`revision` = the one read) a value; throws when someone wrote in between. */
