@@ -145,7 +145,7 @@ function step1Section(c: Controls, editId: string | undefined, file: string | un
     { id: 'step-1', class: 'step' },
     field('account', 'Account', c.account, 'The tenant whose events this profile receives.'),
     h('div', { class: 'field' }, h('label', { for: 'title' }, 'Title'), c.title, c.titleRule, errorSlot('title')),
-    field('profile-id', 'Profile ID', c.profileId, editId !== undefined ? `Saved in ${file ?? ''}; the id cannot change here.` : 'Lower-case letters, digits, - and _; the file is <id>.json.'),
+    field('profile-id', 'Profile ID', c.profileId, editId !== undefined ? `Saved in ${file ?? ''}; the id cannot change here.` : 'Lower-case letters, digits, - and _; it names the file (<id>.json) or, with the KV store, the key.'),
     field('channel', 'Channel', c.channel, editId !== undefined ? 'A profile is locked to its channel.' : undefined),
     h('div', { class: 'field' }, h('label', null, 'Events for the selected channel'), c.events, errorSlot('events')),
     field('method', 'HTTP Method', c.method, 'The suggested methods are GET and POST.'),
