@@ -5,6 +5,9 @@
 // CALLBACK_PROFILES is pushed again, then applies that bucket's state as the whole set.
 // Deleted and recreated at once (another daemon, a push): nats.js would resume after the old
 // stream's last sequence and skip the new content; the check sees a new stream instead.
+// A NATS restarted on a wiped store loses both buckets at once: the same paths, after a reconnect.
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import t from 'tap'
 import type { Daemon } from '../core/daemon/start'
 import { PluginRegistry } from '../core/plugin/registry'
@@ -72,4 +75,37 @@ t.test('both KV watches start again after their streams are deleted: a profile p
   await fx.publish('sms', 'sms-send', { id: 'evt_again', account: 'acme', profile: 'limited', data })
   const third = await eventually(() => ep.requests.find((r) => r.headers['webhook-id'] === 'evt_again:limited'), 15_000)
   t.equal(third.pathname, '/again', 'and the value pushed into the replaced bucket delivers')
+})
+
+t.test('NATS restarted on a wiped store: the daemon recreates CALLBACK_DAEMONS, keeps its profiles until they are pushed again, and delivers under a shared rateLimit', async (t) => {
+  const ep = await startEndpoint()
+  t.teardown(() => ep.close())
+  const fx = await createFixture({ settings: { profileStore: 'kv' } })
+  t.teardown(() => fx.close())
+  const limited = (path: string) => profile('limited', `${ep.url}${path}`, { rateLimit: { perSecond: 20, maxConcurrent: 2 } })
+  const put = async (p: Record<string, unknown>): Promise<number> => (await openProfileBucket(fx.js, 1)).put(String(p.id), enc.encode(JSON.stringify(p)))
+  await put(limited('/before'))
+  const daemon = await fx.start()
+
+  await fx.nats.stop()
+  await rm(join(fx.nats.storeDir, 'jetstream'), { recursive: true, force: true })
+  const restartedAt = Date.now()
+  await fx.nats.start()
+  const restarts = async (bucket: string) => metric(daemon, 'callback_router_kv_watch_restarts_total', { bucket })
+  await eventually(async () => (await restarts('CALLBACK_DAEMONS')) >= 1 && (await metric(daemon, 'callback_router_daemons')) === 1 && fx.jsm.streams.info('KV_CALLBACK_DAEMONS').catch(() => false), 30_000, 50)
+  t.comment(`CALLBACK_DAEMONS recreated, the daemon alive in it, ${Date.now() - restartedAt} ms after the restart`)
+  t.ok((await restarts('CALLBACK_PROFILES')) >= 1, 'the watch of CALLBACK_PROFILES ended too, and waits for the bucket')
+  t.same(daemon.config().profiles.map((p) => p.profile.id), ['limited'], 'the profiles in use stay')
+
+  // The events stream comes back through the daemon's topology check; publish once it takes events.
+  await eventually(() => fx.publish('sms', 'sms-send', { id: 'evt_wiped', account: 'acme', profile: 'limited', data }).catch(() => undefined), 20_000, 200)
+  const kept = await eventually(() => ep.requests.find((r) => r.headers['webhook-id'] === 'evt_wiped:limited'), 20_000)
+  t.equal(kept.pathname, '/before', 'an event after the wipe is delivered with the kept profile, under its shared rateLimit')
+
+  const pushed = await put(limited('/pushed'))
+  // The old bucket was at revision 1 too: wait for the value itself.
+  await eventually(() => daemon.ready().profilesRevision === pushed && String(daemon.config().profiles[0]?.profile.endpoint).includes('/pushed'), 15_000, 50)
+  await fx.publish('sms', 'sms-send', { id: 'evt_pushed', account: 'acme', profile: 'limited', data })
+  const fresh = await eventually(() => ep.requests.find((r) => r.headers['webhook-id'] === 'evt_pushed:limited'), 15_000)
+  t.equal(fresh.pathname, '/pushed', 'and the profile pushed into the recreated bucket is applied')
 })
