@@ -21,7 +21,7 @@ export interface DaemonMetrics {
   daemons: Gauge<string>
   profilesRevision: Gauge<string>
   profilesRefused: Counter<string>
-  /** Watches of CALLBACK_PROFILES / CALLBACK_DAEMONS that ended and were started again. */
+  /** Watches of CALLBACK_PROFILES / CALLBACK_DAEMONS that ended or failed to start, each tried again. */
   kvWatchRestarts: Counter<'bucket'>
   /** 1 for a profile's current health state, 0 for the others (closed, open, paused). */
   profileState: Gauge<'profile' | 'state'>
@@ -57,7 +57,7 @@ export function createMetrics(plugins: PluginRegistry, options: { defaultMetrics
     daemons: new Gauge({ name: 'callback_router_daemons', help: 'Live daemons seen in CALLBACK_DAEMONS, this one included (they share every rateLimit).', registers }),
     profilesRevision: new Gauge({ name: 'callback_router_profiles_revision', help: 'Revision of the KV profile store (CALLBACK_PROFILES) this daemon has applied; 0 with the files store.', registers }),
     profilesRefused: new Counter({ name: 'callback_router_profiles_refused_total', help: 'Values of the KV profile store refused by the checks (the profile kept its last good version).', registers }),
-    kvWatchRestarts: new Counter({ name: 'callback_router_kv_watch_restarts_total', help: 'Watches of a shared bucket (CALLBACK_PROFILES, CALLBACK_DAEMONS) that ended (stream deleted, connection lost) and were started again.', labelNames: ['bucket'], registers }),
+    kvWatchRestarts: new Counter({ name: 'callback_router_kv_watch_restarts_total', help: 'Watches of a shared bucket (CALLBACK_PROFILES, CALLBACK_DAEMONS) that ended (stream deleted or replaced, connection lost) or could not start again, each followed by a new try.', labelNames: ['bucket'], registers }),
     retriesWaiting: new Gauge({ name: 'callback_router_retries_waiting', help: 'Retry jobs waiting for their time (pending and parked).', registers }),
     streamMessages: new Gauge({ name: 'callback_router_stream_messages', help: 'Messages stored per stream (events, jobs, dead letters, ops), as NATS reports them.', labelNames: ['stream'], registers }),
     profileState: new Gauge({ name: 'callback_router_profile_state', help: "1 for each profile's endpoint health state (closed, open, paused), 0 for the other two; shared by every daemon.", labelNames: ['profile', 'state'], registers }),
