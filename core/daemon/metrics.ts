@@ -17,6 +17,8 @@ export interface DaemonMetrics {
   configReloads: Counter<'result'>
   consumerPending: Gauge<'consumer'>
   retriesWaiting: Gauge<string>
+  /** Gives callback_router_deliveries_waiting its source, read when scraped (the deliverer's count). */
+  countWaiting(source: () => number): void
   streamMessages: Gauge<'stream'>
   daemons: Gauge<string>
   profilesRevision: Gauge<string>
@@ -42,6 +44,16 @@ export function createMetrics(plugins: PluginRegistry, options: { defaultMetrics
   // prom-client hashes a label object on every inc(); a child per bounded label set skips
   // that (about 2 % of the daemon's CPU in the bench profile). Keys are the bounded values.
   const children = new Map<string, { inc(): void }>()
+  // Read when scraped: counting on every acquire would cost the hot path.
+  let waiting: () => number = () => 0
+  new Gauge({
+    name: 'callback_router_deliveries_waiting',
+    help: "Deliveries waiting in this process's memory for their profile's rate-limit slot; past a profile's overflow threshold further ones are parked on JetStream instead.",
+    registers,
+    collect() {
+      this.set(waiting())
+    },
+  })
   const m: DaemonMetrics = {
     registry,
     eventsReceived: new Counter({ name: 'callback_router_events_received_total', help: 'Events read from CALLBACK_EVENTS.', labelNames: ['channel', 'event'], registers }),
@@ -88,6 +100,9 @@ export function createMetrics(plugins: PluginRegistry, options: { defaultMetrics
         children.set(key, child)
       }
       child.inc()
+    },
+    countWaiting(source) {
+      waiting = source
     },
   }
   return m

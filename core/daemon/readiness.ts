@@ -28,6 +28,8 @@ export interface ReadinessExtras {
 
 export function watchReadiness(ctx: DaemonContext, running: Record<string, boolean>, topology: Topology, extras: ReadinessExtras = {}): Readiness {
   const { nc, logger } = ctx
+  // Beside the pending gauges: what waits in memory rather than on JetStream, read when scraped.
+  ctx.metrics.countWaiting(() => ctx.deliverer.waiting())
   let connected = true
   void (async () => {
     for await (const s of nc.status()) {

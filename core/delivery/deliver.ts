@@ -54,6 +54,8 @@ export interface Deliverer {
   forget(profileId: string): void
   /** The limiter of a profile, if it has sent anything (for metrics and tests). */
   limiterOf(profileId: string): RateLimiter | undefined
+  /** Deliveries waiting in memory for a rate-limit slot, all profiles together. */
+  waiting(): number
 }
 
 export interface DelivererDeps {
@@ -113,6 +115,12 @@ class PerProfile {
 
   limiterOf(profileId: string): RateLimiter | undefined {
     return this.limiters.get(profileId)?.limiter
+  }
+
+  waiting(): number {
+    let n = 0
+    for (const { limiter } of this.limiters.values()) n += limiter.waiting
+    return n
   }
 }
 
@@ -238,5 +246,6 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     attempt,
     forget: (profileId) => perProfile.forget(profileId),
     limiterOf: (profileId) => perProfile.limiterOf(profileId),
+    waiting: () => perProfile.waiting(),
   }
 }
