@@ -2,12 +2,10 @@
 // through the real delivery path against a real endpoint, every secret shown as its
 // `${env:NAME}` reference or `***`, never as its value.
 import t from 'tap'
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { main } from '../core/cli'
+import { rm } from 'node:fs/promises'
 import type { TestReport } from '../core/cli/test-report'
 import { startEndpoint, type Endpoint } from './helpers/endpoint'
+import { runInProcess, securedSmsProfile, settingsDir } from './helpers/cli-in-process'
 
 const SECRETS = {
   JSON_API_KEY: 'key-json-9f8e7d6c5b4a',
@@ -16,22 +14,7 @@ const SECRETS = {
   JSON_QUERY_TOKEN: 'qtok-json-55aa66bb',
 }
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout: string[] = []
-  const stderr: string[] = []
-  const out = process.stdout.write.bind(process.stdout)
-  const err = process.stderr.write.bind(process.stderr)
-  process.stdout.write = ((chunk: string | Uint8Array) => stdout.push(String(chunk)) > 0) as typeof process.stdout.write
-  process.stderr.write = ((chunk: string | Uint8Array) => stderr.push(String(chunk)) > 0) as typeof process.stderr.write
-  try {
-    const code = await main(['node', 'callback-router', ...args])
-    return { code, stdout: stdout.join(''), stderr: stderr.join('') }
-  } finally {
-    process.stdout.write = out
-    process.stderr.write = err
-    process.exitCode = undefined
-  }
-}
+const run = runInProcess
 
 let ep: Endpoint
 let dir: string
@@ -40,25 +23,13 @@ let settings: string
 t.before(async () => {
   Object.assign(process.env, SECRETS)
   ep = await startEndpoint()
-  dir = await mkdtemp(join(tmpdir(), 'cli-test-json-'))
-  await mkdir(join(dir, 'profiles'))
-  settings = join(dir, 'callback-router.json')
-  await writeFile(settings, JSON.stringify({ profilesDir: './profiles', network: { allow: ['127.0.0.1'] }, delivery: { defaultTimeoutMs: 3000 } }))
-  const profiles: Record<string, unknown>[] = [
-    {
-      id: 'acme-sms',
-      title: 'ACME SMS reports',
-      account: 'acme',
-      channel: 'sms',
-      endpoint: `${ep.url}/cb?token=\${env:JSON_QUERY_TOKEN}`,
-      headers: { 'X-Api-Key': '${env:JSON_API_KEY}', 'X-Plain': 'visible' },
-      auth: { type: 'basic', username: 'acme', password: '${env:JSON_PASSWORD}' },
-      signing: { secret: '${env:JSON_WHSEC}' },
-    },
+  const made = await settingsDir('cli-test-json-', { network: { allow: ['127.0.0.1'] }, delivery: { defaultTimeoutMs: 3000 } }, [
+    securedSmsProfile(ep.url, 'JSON'),
     { id: 'acme-broken', title: 'ACME broken', account: 'acme', channel: 'sms', endpoint: `${ep.url}/broken` },
     { id: 'acme-down', title: 'ACME down', account: 'acme', channel: 'sms', endpoint: 'http://127.0.0.1:9/cb' },
-  ]
-  for (const p of profiles) await writeFile(join(dir, 'profiles', `${p.id}.json`), JSON.stringify(p))
+  ])
+  dir = made.dir
+  settings = made.settings
 })
 
 t.teardown(async () => {

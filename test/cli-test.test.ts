@@ -1,14 +1,13 @@
 import t from 'tap'
 import { execFile } from 'node:child_process'
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Webhook } from 'standardwebhooks'
-import { main } from '../core/cli'
 import { PluginRegistry } from '../core/plugin/registry'
 import { sampleData } from '../core/plugin/sample-data'
 import { builtins } from '../plugins'
 import { startEndpoint, type Endpoint } from './helpers/endpoint'
+import { runInProcess, securedSmsProfile, settingsDir } from './helpers/cli-in-process'
 import { cliArgs } from './helpers/cli'
 
 const ROOT = join(__dirname, '..')
@@ -37,25 +36,8 @@ function cli(args: string[]): Promise<Run> {
   })
 }
 
-/**
- * Runs the CLI in this process, output captured: a child process per case costs seconds
- * on a loaded machine, so only the first two cases below spawn the real executable.
- */
-async function cliInProcess(args: string[]): Promise<Run> {
-  const stdout: string[] = []
-  const stderr: string[] = []
-  const out = process.stdout.write.bind(process.stdout)
-  const err = process.stderr.write.bind(process.stderr)
-  process.stdout.write = ((chunk: string | Uint8Array) => stdout.push(String(chunk)) > 0) as typeof process.stdout.write
-  process.stderr.write = ((chunk: string | Uint8Array) => stderr.push(String(chunk)) > 0) as typeof process.stderr.write
-  try {
-    const code = await main(['node', 'callback-router', ...args])
-    return { code, stdout: stdout.join(''), stderr: stderr.join('') }
-  } finally {
-    process.stdout.write = out
-    process.stderr.write = err
-  }
-}
+/** In this process (a child per case costs seconds on a loaded machine): only the first two cases below spawn the real executable. */
+const cliInProcess = runInProcess
 
 let ep: Endpoint
 let refusedEp: Endpoint
@@ -67,26 +49,14 @@ t.before(async () => {
   ep = await startEndpoint()
   refusedEp = await startEndpoint({ host: '127.0.0.2' })
   ep.setBehaviour({ status: 500, body: 'receiver exploded' }, '/broken')
-  dir = await mkdtemp(join(tmpdir(), 'cli-test-'))
-  await mkdir(join(dir, 'profiles'))
-  settings = join(dir, 'callback-router.json')
-  await writeFile(settings, JSON.stringify({ profilesDir: './profiles', network: { allow: ['127.0.0.1'] }, delivery: { defaultTimeoutMs: 3000 } }))
-  const profiles: Record<string, unknown>[] = [
-    {
-      id: 'acme-sms',
-      title: 'ACME SMS reports',
-      account: 'acme',
-      channel: 'sms',
-      endpoint: `${ep.url}/cb?token=\${env:TEST_QUERY_TOKEN}`,
-      headers: { 'X-Api-Key': '${env:TEST_API_KEY}', 'X-Plain': 'visible' },
-      auth: { type: 'basic', username: 'acme', password: '${env:TEST_PASSWORD}' },
-      signing: { secret: '${env:TEST_WHSEC}' },
-    },
+  const made = await settingsDir('cli-test-', { network: { allow: ['127.0.0.1'] }, delivery: { defaultTimeoutMs: 3000 } }, [
+    securedSmsProfile(ep.url, 'TEST'),
     { id: 'acme-wa', title: 'ACME WhatsApp', account: 'acme', channel: 'whatsapp', events: ['message_status', 'incoming_message'], endpoint: `${ep.url}/wa` },
     { id: 'acme-broken', title: 'ACME broken', account: 'acme', channel: 'sms', endpoint: `${ep.url}/broken` },
     { id: 'acme-private', title: 'ACME private', account: 'acme', channel: 'sms', endpoint: `${refusedEp.url}/cb` },
-  ]
-  for (const p of profiles) await writeFile(join(dir, 'profiles', `${p.id}.json`), JSON.stringify(p))
+  ])
+  dir = made.dir
+  settings = made.settings
 })
 
 t.teardown(async () => {

@@ -8,7 +8,7 @@
 // A NATS restarted on a wiped store loses both buckets at once: the same paths, after a reconnect.
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { Daemon } from '../core/daemon/start'
 import { PluginRegistry } from '../core/plugin/registry'
 import { sampleData } from '../core/plugin/sample-data'
@@ -26,13 +26,22 @@ async function metric(d: Daemon, name: string, labels: Record<string, string> = 
   return values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))?.value ?? 0
 }
 
-t.test('both KV watches start again after their streams are deleted: a profile pushed to the recreated bucket is applied, one deleted meanwhile is gone, and a shared rateLimit still delivers', async (t) => {
+/** An endpoint, a fixture with the KV profile store, a profile under a shared rateLimit, and a raw put into CALLBACK_PROFILES. */
+async function kvStack(t: Test) {
   const ep = await startEndpoint()
   t.teardown(() => ep.close())
   const fx = await createFixture({ settings: { profileStore: 'kv' } })
   t.teardown(() => fx.close())
   const limited = (path: string) => profile('limited', `${ep.url}${path}`, { rateLimit: { perSecond: 20, maxConcurrent: 2 } })
   const put = async (p: Record<string, unknown>): Promise<number> => (await openProfileBucket(fx.js, 1)).put(String(p.id), enc.encode(JSON.stringify(p)))
+  return { ep, fx, limited, put }
+}
+
+/** How often the watch of `bucket` was started again. */
+const restarts = (d: Daemon, bucket: string) => metric(d, 'callback_router_kv_watch_restarts_total', { bucket })
+
+t.test('both KV watches start again after their streams are deleted: a profile pushed to the recreated bucket is applied, one deleted meanwhile is gone, and a shared rateLimit still delivers', async (t) => {
+  const { ep, fx, limited, put } = await kvStack(t)
   await put(limited('/before'))
   const before = await put(profile('dropped', `${ep.url}/dropped`))
   const daemon = await fx.start()
@@ -43,8 +52,7 @@ t.test('both KV watches start again after their streams are deleted: a profile p
   const deletedAt = Date.now()
   await fx.jsm.streams.delete('KV_CALLBACK_PROFILES')
   await fx.jsm.streams.delete('KV_CALLBACK_DAEMONS')
-  const restarts = async (bucket: string) => metric(daemon, 'callback_router_kv_watch_restarts_total', { bucket })
-  await eventually(async () => (await restarts('CALLBACK_PROFILES')) >= 1 && (await restarts('CALLBACK_DAEMONS')) >= 1, 30_000, 50)
+  await eventually(async () => (await restarts(daemon, 'CALLBACK_PROFILES')) >= 1 && (await restarts(daemon, 'CALLBACK_DAEMONS')) >= 1, 30_000, 50)
   t.comment(`both watches ended and were counted ${Date.now() - deletedAt} ms after the streams were deleted`)
   t.ok(await eventually(() => fx.jsm.streams.info('KV_CALLBACK_DAEMONS').catch(() => undefined), 10_000, 50), 'the daemon recreated CALLBACK_DAEMONS')
   await eventually(async () => (await metric(daemon, 'callback_router_daemons')) === 1, 10_000, 50)
@@ -65,25 +73,20 @@ t.test('both KV watches start again after their streams are deleted: a profile p
   // Deleted and pushed again at once: a new stream whose revisions restart below the old ones.
   const filler = await put(profile('filler', `${ep.url}/filler`))
   await eventually(() => daemon.ready().profilesRevision === filler && daemon.config().profiles.length === 2, 15_000, 50)
-  const restarted = await restarts('CALLBACK_PROFILES')
+  const restarted = await restarts(daemon, 'CALLBACK_PROFILES')
   await fx.jsm.streams.delete('KV_CALLBACK_PROFILES')
   const replacedAt = Date.now()
   const again = await put(limited('/again'))
   await eventually(() => daemon.ready().profilesRevision === again && daemon.config().profiles.length === 1, 15_000, 50)
   t.comment(`the replaced bucket's content applied ${Date.now() - replacedAt} ms after the push`)
-  t.ok((await restarts('CALLBACK_PROFILES')) > restarted, 'the watch of the replaced stream was started again')
+  t.ok((await restarts(daemon, 'CALLBACK_PROFILES')) > restarted, 'the watch of the replaced stream was started again')
   await fx.publish('sms', 'sms-send', { id: 'evt_again', account: 'acme', profile: 'limited', data })
   const third = await eventually(() => ep.requests.find((r) => r.headers['webhook-id'] === 'evt_again:limited'), 15_000)
   t.equal(third.pathname, '/again', 'and the value pushed into the replaced bucket delivers')
 })
 
 t.test('NATS restarted on a wiped store: the daemon recreates CALLBACK_DAEMONS, keeps its profiles until they are pushed again, and delivers under a shared rateLimit', async (t) => {
-  const ep = await startEndpoint()
-  t.teardown(() => ep.close())
-  const fx = await createFixture({ settings: { profileStore: 'kv' } })
-  t.teardown(() => fx.close())
-  const limited = (path: string) => profile('limited', `${ep.url}${path}`, { rateLimit: { perSecond: 20, maxConcurrent: 2 } })
-  const put = async (p: Record<string, unknown>): Promise<number> => (await openProfileBucket(fx.js, 1)).put(String(p.id), enc.encode(JSON.stringify(p)))
+  const { ep, fx, limited, put } = await kvStack(t)
   await put(limited('/before'))
   const daemon = await fx.start()
 
@@ -91,10 +94,9 @@ t.test('NATS restarted on a wiped store: the daemon recreates CALLBACK_DAEMONS, 
   await rm(join(fx.nats.storeDir, 'jetstream'), { recursive: true, force: true })
   const restartedAt = Date.now()
   await fx.nats.start()
-  const restarts = async (bucket: string) => metric(daemon, 'callback_router_kv_watch_restarts_total', { bucket })
-  await eventually(async () => (await restarts('CALLBACK_DAEMONS')) >= 1 && (await metric(daemon, 'callback_router_daemons')) === 1 && fx.jsm.streams.info('KV_CALLBACK_DAEMONS').catch(() => false), 30_000, 50)
+  await eventually(async () => (await restarts(daemon, 'CALLBACK_DAEMONS')) >= 1 && (await metric(daemon, 'callback_router_daemons')) === 1 && fx.jsm.streams.info('KV_CALLBACK_DAEMONS').catch(() => false), 30_000, 50)
   t.comment(`CALLBACK_DAEMONS recreated, the daemon alive in it, ${Date.now() - restartedAt} ms after the restart`)
-  t.ok((await restarts('CALLBACK_PROFILES')) >= 1, 'the watch of CALLBACK_PROFILES ended too, and waits for the bucket')
+  t.ok((await restarts(daemon, 'CALLBACK_PROFILES')) >= 1, 'the watch of CALLBACK_PROFILES ended too, and waits for the bucket')
   t.same(daemon.config().profiles.map((p) => p.profile.id), ['limited'], 'the profiles in use stay')
 
   // The events stream comes back through the daemon's topology check; publish once it takes events.

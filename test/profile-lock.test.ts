@@ -8,13 +8,13 @@ import type { AddressInfo } from 'node:net'
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { main } from '../core/cli'
 import { loadConfig, type LoadedConfig } from '../core/config/settings'
 import { createConsoleHandler } from '../core/console/handler'
 import { sendTestCallback } from '../core/console/test-callback'
 import { createDeliverer } from '../core/delivery/deliver'
 import { createDispatcher } from '../core/delivery/dispatcher'
 import { createFixture, profile } from './helpers/daemon-fixture'
+import { runInProcess } from './helpers/cli-in-process'
 
 const TOKEN = 'profile-lock-test-token-0123456789'
 
@@ -99,20 +99,7 @@ t.test('validate --verbose prints the values it filled in as notes; without it, 
   const settings = join(dir, 'callback-router.json')
   await writeFile(settings, JSON.stringify({ profilesDir: './profiles', delivery: { defaultTimeoutMs: 2500 } }))
   await writeFile(join(dir, 'profiles', 'p.json'), JSON.stringify({ id: 'p', title: 'Page words', account: 'acme', events: ['Voice'], endpoint: 'https://h.example/cb', retry: { count: 2 } }))
-  const run = async (args: string[]) => {
-    const out: string[] = []
-    const write = process.stdout.write.bind(process.stdout)
-    const writeErr = process.stderr.write.bind(process.stderr)
-    process.stdout.write = ((c: string | Uint8Array) => out.push(String(c)) > 0) as typeof process.stdout.write
-    process.stderr.write = ((c: string | Uint8Array) => out.push(String(c)) > 0) as typeof process.stderr.write
-    try {
-      return { code: await main(['node', 'callback-router', '--config', settings, ...args]), text: out.join('') }
-    } finally {
-      process.stdout.write = write
-      process.stderr.write = writeErr
-      process.exitCode = undefined
-    }
-  }
+  const run = (args: string[]) => runInProcess(['--config', settings, ...args])
   const verbose = await run(['validate', '--verbose'])
   t.equal(verbose.code, 0, verbose.text)
   t.match(verbose.text, /p\.json:\/channel: note: channel read as "default"/)
