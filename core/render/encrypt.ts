@@ -3,7 +3,7 @@
 //   GCM: [IV, when random: 12 bytes] ‖ ciphertext ‖ 16-byte tag
 //   CFB: [IV, when random: 16 bytes] ‖ ciphertext          (CFB128, OpenSSL's `-aes-N-cfb`)
 // A non-string value is encrypted as its JSON text. Keys and IVs never appear in errors.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto'
 import type { Profile } from '../generated/profile'
 import { decodeBytes } from '../config/env'
 import { CallbackRouterError } from '../errors'
@@ -16,6 +16,8 @@ interface Cipher {
   algorithm: EncryptionSettings['algorithm']
   gcm: boolean
   key: Buffer
+  /** The key as a KeyObject, made once: createCipheriv would wrap the Buffer on every value. */
+  keyObject: KeyObject
   /** undefined: a fresh random IV per value, prepended to the output. */
   iv: Buffer | undefined
   randomIvLength: number
@@ -36,7 +38,26 @@ function prepare(enc: EncryptionSettings): Cipher {
     const fits = gcm ? iv.length === 12 || iv.length === 16 : iv.length === 16
     if (!fits) throw new CallbackRouterError('CONFIG_IV_LENGTH', [algorithm, gcm ? '12-byte (or 16-byte)' : '16-byte', iv.length], 'encryption.iv')
   }
-  return { algorithm, gcm, key, iv, randomIvLength: gcm ? 12 : 16 }
+  return { algorithm, gcm, key, keyObject: createSecretKey(key), iv, randomIvLength: gcm ? 12 : 16 }
+}
+
+/**
+ * Random IVs cut from a pool filled by the CSPRNG 4 KiB at a time, each byte used once:
+ * a randomBytes(12) per value was half the cost of encrypting it (bench profile: 7.6 % of
+ * the daemon's CPU on the encrypted profile). A new pool is drawn when this one is spent.
+ */
+const IV_POOL_BYTES = 4096
+let ivPool = Buffer.alloc(0)
+let ivOffset = 0
+
+function randomIv(length: number): Buffer {
+  if (ivOffset + length > ivPool.length) {
+    ivPool = randomBytes(IV_POOL_BYTES)
+    ivOffset = 0
+  }
+  const iv = ivPool.subarray(ivOffset, ivOffset + length)
+  ivOffset += length
+  return iv
 }
 
 /** The text that is encrypted: strings as they are, anything else as its JSON text. */
@@ -48,16 +69,16 @@ export function plaintextOf(value: unknown): string {
 export function createEncryptor(enc: EncryptionSettings): Encryptor {
   const c = prepare(enc)
   return (value) => {
-    const iv = c.iv ?? randomBytes(c.randomIvLength)
+    const iv = c.iv ?? randomIv(c.randomIvLength)
     // Bytes pass as they are (known-answer tests use binary plaintexts); event values are text.
     const plain = value instanceof Uint8Array ? value : Buffer.from(plaintextOf(value), 'utf8')
     if (c.gcm) {
-      const cipher = createCipheriv(c.algorithm as 'aes-256-gcm', c.key, iv, { authTagLength: TAG_LENGTH })
+      const cipher = createCipheriv(c.algorithm as 'aes-256-gcm', c.keyObject, iv, { authTagLength: TAG_LENGTH })
       const parts: Buffer[] = [cipher.update(plain), cipher.final(), cipher.getAuthTag()]
       if (!c.iv) parts.unshift(iv)
       return Buffer.concat(parts).toString('base64')
     }
-    const cipher = createCipheriv(c.algorithm, c.key, iv)
+    const cipher = createCipheriv(c.algorithm, c.keyObject, iv)
     const parts: Buffer[] = [cipher.update(plain), cipher.final()]
     if (!c.iv) parts.unshift(iv)
     return Buffer.concat(parts).toString('base64')
