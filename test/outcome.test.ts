@@ -1,7 +1,7 @@
 // The outcome of one attempt, every branch, without NATS: a table of (result, job, profile,
 // policy, now) and the decision each must give.
 import t from 'tap'
-import { attemptSummary, decideOutcome, RETRY_AFTER_STATUSES, type AttemptOutcomeResult, type Outcome, type OutcomeProfile } from '../core/daemon/outcome'
+import { attemptSummary, decideOutcome, isoTime, RETRY_AFTER_STATUSES, type AttemptOutcomeResult, type Outcome, type OutcomeProfile } from '../core/daemon/outcome'
 import type { Job } from '../core/jetstream/jobs'
 
 const NOW = Date.parse('2026-01-01T12:00:00Z')
@@ -72,6 +72,16 @@ for (const row of table) {
 t.test('the summary of an attempt: its number, start time, status, error and rounded latency', async (t) => {
   t.same(attemptSummary(3, { status: 503, error: 'status 503', latencyMs: 12.6 }, NOW), { attempt: 3, at: '2026-01-01T12:00:00.000Z', status: 503, error: 'status 503', latencyMs: 13 })
   t.same(attemptSummary(1, { status: null, error: null, latencyMs: 0.2 }, NOW), { attempt: 1, at: '2026-01-01T12:00:00.000Z', status: null, error: null, latencyMs: 0 })
+})
+
+t.test('isoTime is toISOString: every millisecond of a second, second and year boundaries, in any order, and out of range', async (t) => {
+  const base = Date.parse('2026-12-31T23:59:59.000Z')
+  const times = [base, base + 1, base + 9, base + 10, base + 99, base + 100, base + 999, base + 1000, base - 1, 0, 1, 999, 1000]
+  for (let i = 0; i < 2000; i++) times.push(Math.floor(Math.random() * 4102444800000))
+  times.push(253402300799999, 253402300800000, -1, -62198755200000, 1.5, 8.64e15)
+  const wrong = times.filter((ms) => isoTime(ms) !== new Date(ms).toISOString())
+  t.same(wrong, [], 'every time gives the same text as toISOString')
+  t.throws(() => isoTime(Number.NaN), RangeError, 'an invalid time throws as toISOString does')
 })
 
 t.test('Retry-After counts for 429 and 503 only', async (t) => {

@@ -84,7 +84,25 @@ export const RETRY_AFTER_STATUSES: ReadonlySet<number> = new Set([429, 503])
 
 /** One attempt, compactly, for the attempt log and the next job's headers. */
 export function attemptSummary(attempt: number, result: Pick<AttemptOutcomeResult, 'status' | 'error' | 'latencyMs'>, startedAt: number): AttemptSummary {
-  return { attempt, at: new Date(startedAt).toISOString(), status: result.status ?? null, error: result.error ?? null, latencyMs: Math.round(result.latencyMs) }
+  return { attempt, at: isoTime(startedAt), status: result.status ?? null, error: result.error ?? null, latencyMs: Math.round(result.latencyMs) }
+}
+
+// `new Date(ms).toISOString()` of every attempt was 2 % of the daemon's CPU (bench
+// profile); attempts of the same second share its text up to the milliseconds.
+let isoSecond = Number.NaN
+let isoPrefix = ''
+const LAST_FOUR_DIGIT_YEAR_MS = 253402300799999
+
+/** `new Date(ms).toISOString()`, the same text, cheaper for times close together. */
+export function isoTime(ms: number): string {
+  if (!(ms >= 0 && ms <= LAST_FOUR_DIGIT_YEAR_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString()
+  const second = Math.floor(ms / 1000)
+  if (second !== isoSecond) {
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, 20)
+    isoSecond = second
+  }
+  const milli = ms - second * 1000
+  return `${isoPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`
 }
 
 export function decideOutcome(input: OutcomeInput): Outcome {
