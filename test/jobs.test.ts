@@ -1,7 +1,8 @@
 // Job headers carry the retry state; they must read back exactly.
 import t from 'tap'
-import { headers } from 'nats'
-import { decodeJob, encodeJob, jobMsgId, jobSubject, encodeSummaries, decodeSummaries, JobHeaderError, H, type Job } from '../core/jetstream/jobs'
+import { connect, headers, type JsMsg, type MsgHdrs } from 'nats'
+import { NatsServer } from './helpers/nats-server'
+import { decodeJob, replayCycleOf, encodeJob, jobMsgId, jobSubject, encodeSummaries, decodeSummaries, JobHeaderError, H, type Job } from '../core/jetstream/jobs'
 
 const job: Job = {
   eventId: 'evt_1',
@@ -43,4 +44,39 @@ t.test('missing or malformed headers are refused with a coded error', async (t) 
   const h2 = headers()
   h2.set(H.eventId, 'x')
   t.throws(() => decodeJob(h2), { code: 'JOB_HEADERS' })
+})
+
+t.test("an event's replay cycle is read from its raw headers as decoding them would: absent, beside other headers, set, and without nats.js's raw fields", async (t) => {
+  const nats = await NatsServer.start()
+  const nc = await connect({ servers: nats.url })
+  t.teardown(async () => {
+    await nc.close()
+    await nats.close()
+  })
+  const jsm = await nc.jetstreamManager()
+  await jsm.streams.add({ name: 'REPLAY_T', subjects: ['replay.t'] })
+  const js = nc.jetstream()
+  const withHeaders = (pairs: Array<[string, string]>): MsgHdrs => {
+    const h = headers()
+    for (const [k, v] of pairs) h.set(k, v)
+    return h
+  }
+  const cases: Array<{ name: string; h?: MsgHdrs; want: number }> = [
+    { name: 'no headers', want: 1 },
+    { name: 'a Nats-Msg-Id only', h: withHeaders([['Nats-Msg-Id', 'evt-2']]), want: 1 },
+    { name: 'a value naming the header, not the header', h: withHeaders([['X-Note', 'CR-Replay-Cycle']]), want: 1 },
+    { name: 'cycle 3 beside a msg id', h: withHeaders([['Nats-Msg-Id', 'evt-4'], [H.replayCycle, '3']]), want: 3 },
+    { name: 'cycle 2 alone', h: withHeaders([[H.replayCycle, '2']]), want: 2 },
+    { name: 'a garbled cycle', h: withHeaders([[H.replayCycle, 'x']]), want: 1 },
+  ]
+  for (const c of cases) await js.publish('replay.t', new TextEncoder().encode('{}'), c.h ? { headers: c.h } : {})
+  const consumer = await js.consumers.get('REPLAY_T')
+  for (const c of cases) {
+    const m = await consumer.next()
+    if (m === null) throw new Error(`no message for ${c.name}`)
+    t.equal(replayCycleOf(m), c.want, c.name)
+    t.equal(Number(m.headers?.get(H.replayCycle)) || 1, c.want, `${c.name}: the same as decoding the headers`)
+    // A nats.js that kept its message differently: decoded, the same answer.
+    t.equal(replayCycleOf({ headers: m.headers } as unknown as JsMsg), c.want, `${c.name}: without raw fields`)
+  }
 })

@@ -6,11 +6,11 @@ import type { JsMsg } from 'nats'
 import { formatMessage, type DeadLetterReason } from '../errors'
 import type { CallbackEvent } from '../generated/event'
 import { writeDeadLetter, type DeadLetterInput } from '../jetstream/dead-letters'
-import { H, decodeJob, encodeJob, jobMsgId, jobSubject, type AttemptSummary, type Job } from '../jetstream/jobs'
+import { decodeJob, replayCycleOf, encodeJob, jobMsgId, jobSubject, type AttemptSummary, type Job } from '../jetstream/jobs'
 import type { CompiledProfile } from '../render/compile'
 import type { DaemonContext } from './context'
 import { attemptSummary, decideOutcome } from './outcome'
-import { deferIfOverflowing, parkUntilDue } from './park'
+import { deferIfOverflowing, overflowing, parkUntilDue } from './park'
 import { route } from './route'
 import { serverAddressOf } from './trace-attrs'
 
@@ -41,9 +41,9 @@ export async function deliver(ctx: DaemonContext, m: JsMsg, compiled: CompiledPr
   if (typeof admission !== 'string') admission = await admission
   if (admission === 'hold') return ctx.health.hold(m, job)
   const probe = admission === 'probe'
-  if (!probe && (await deferIfOverflowing(ctx, m, job))) return
+  if (!probe && overflowing(ctx, job.profile) && (await deferIfOverflowing(ctx, m, job))) return
   const { metrics, logger } = ctx
-  metrics.inFlight.inc()
+  metrics.attemptStarted()
   // ack_wait is set above twice the longest timeout, and the deliverer calls onWait while
   // a rate-limit slot is awaited; only an attempt whose timeout comes near ack_wait (a
   // reload raised it and the consumer update has not landed) needs a timer of its own.
@@ -69,7 +69,7 @@ export async function deliver(ctx: DaemonContext, m: JsMsg, compiled: CompiledPr
     throw e
   } finally {
     if (keepAlive) clearInterval(keepAlive)
-    metrics.inFlight.dec()
+    metrics.attemptEnded()
   }
   span?.end({ status: result.status, error: result.ok ? null : (result.error ?? result.outcome) })
   // The breaker opened (or the profile paused) while this one waited for its slot: not sent.
@@ -128,7 +128,7 @@ export function eventHandler(ctx: DaemonContext): Handler {
 function routeAndDeliver(ctx: DaemonContext, prefix: string): (m: JsMsg, trace: Record<string, string> | undefined) => Promise<void> {
   return async (m, trace) => {
     const r = route({ subject: m.subject, data: m.data, prefix, maxEventBytes: ctx.maxEventBytes }, ctx.store.snapshot, ctx.registry)
-    const cycle = Number(m.headers?.get(H.replayCycle)) || 1
+    const cycle = replayCycleOf(m)
     ctx.metrics.countReceived(r.channel, r.event)
     if (r.kind === 'dead') {
       ctx.metrics.eventsInvalid.inc({ reason: r.reason })

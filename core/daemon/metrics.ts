@@ -13,7 +13,9 @@ export interface DaemonMetrics {
   retriesScheduled: Counter<string>
   deferred: Counter<string>
   deadLetters: Counter<'reason'>
-  inFlight: Gauge<string>
+  /** callback_router_in_flight + 1 / − 1: a number, set on the gauge when it is read. */
+  attemptStarted(): void
+  attemptEnded(): void
   configReloads: Counter<'result'>
   consumerPending: Gauge<'consumer'>
   retriesWaiting: Gauge<string>
@@ -31,39 +33,92 @@ export interface DaemonMetrics {
   breakerTransitions: Counter<'to'>
   /** Bounded label values for a channel/event pair. */
   labels(channel: string | null, event: string | null): { channel: string; event: string }
-  /** deliveries{channel,event,outcome} + 1, through a cached label child (the hot path). */
+  /** deliveries{channel,event,outcome} + 1, added to the counter when it is read (the hot path). */
   countDelivery(channel: string, event: string, outcome: string): void
-  /** events_received{channel,event} + 1, through a cached label child. */
+  /** events_received{channel,event} + 1, added to the counter when it is read. */
   countReceived(channel: string | null, event: string | null): void
+}
+
+/**
+ * Counts of a labelled counter kept as plain numbers per bounded label set, and added to
+ * the counter when it is read (a scrape, `get()`): prom-client hashes the label values on
+ * every inc(), even through a label child, which was 2-3 % of the daemon's CPU in the bench
+ * profile at one inc per event and per delivery.
+ */
+class DeferredCounts {
+  private readonly entries = new Map<string, { values: string[]; n: number }>()
+
+  /** One more for the label values `key` joins with NUL (label values never hold one). */
+  bump(key: string): void {
+    const e = this.entries.get(key)
+    if (e === undefined) this.entries.set(key, { values: key.split('\u0000'), n: 1 })
+    else e.n++
+  }
+
+  /** Adds what was counted since the last read. */
+  drainInto(counter: Counter<string>): void {
+    for (const e of this.entries.values()) {
+      if (e.n === 0) continue
+      counter.labels(...e.values).inc(e.n)
+      e.n = 0
+    }
+  }
+}
+
+/** A gauge whose value is read from `source` when it is scraped. */
+function gaugeReadWhenScraped(registers: Registry[], name: string, help: string, source: () => number): void {
+  new Gauge({
+    name,
+    help,
+    registers,
+    collect() {
+      this.set(source())
+    },
+  })
 }
 
 export function createMetrics(plugins: PluginRegistry, options: { defaultMetrics?: boolean } = {}): DaemonMetrics {
   const registry = new Registry()
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'callback_router_' })
   const registers = [registry]
-  // prom-client hashes a label object on every inc(); a child per bounded label set skips
-  // that (about 2 % of the daemon's CPU in the bench profile). Keys are the bounded values.
-  const children = new Map<string, { inc(): void }>()
+  const delivered = new DeferredCounts()
+  const received = new DeferredCounts()
+  let inFlight = 0
   // Read when scraped: counting on every acquire would cost the hot path.
   let waiting: () => number = () => 0
-  new Gauge({
-    name: 'callback_router_deliveries_waiting',
-    help: "Deliveries waiting in this process's memory for their profile's rate-limit slot; past a profile's overflow threshold further ones are parked on JetStream instead.",
-    registers,
-    collect() {
-      this.set(waiting())
-    },
-  })
+  gaugeReadWhenScraped(registers, 'callback_router_deliveries_waiting', "Deliveries waiting in this process's memory for their profile's rate-limit slot; past a profile's overflow threshold further ones are parked on JetStream instead.", () => waiting())
+  gaugeReadWhenScraped(registers, 'callback_router_in_flight', 'Deliveries in flight in this process.', () => inFlight)
   const m: DaemonMetrics = {
     registry,
-    eventsReceived: new Counter({ name: 'callback_router_events_received_total', help: 'Events read from CALLBACK_EVENTS.', labelNames: ['channel', 'event'], registers }),
+    eventsReceived: new Counter({
+      name: 'callback_router_events_received_total',
+      help: 'Events read from CALLBACK_EVENTS.',
+      labelNames: ['channel', 'event'],
+      registers,
+      collect() {
+        received.drainInto(this)
+      },
+    }),
     eventsInvalid: new Counter({ name: 'callback_router_events_invalid_total', help: 'Events that became dead letters at routing, by reason.', labelNames: ['reason'], registers }),
-    deliveries: new Counter({ name: 'callback_router_deliveries_total', help: 'Delivery attempts by outcome (delivered, failed, refused, render_failed).', labelNames: ['channel', 'event', 'outcome'], registers }),
+    deliveries: new Counter({
+      name: 'callback_router_deliveries_total',
+      help: 'Delivery attempts by outcome (delivered, failed, refused, render_failed).',
+      labelNames: ['channel', 'event', 'outcome'],
+      registers,
+      collect() {
+        delivered.drainInto(this)
+      },
+    }),
     attemptDuration: new Histogram({ name: 'callback_router_attempt_duration_seconds', help: 'Duration of one delivery attempt.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers }),
     retriesScheduled: new Counter({ name: 'callback_router_retries_scheduled_total', help: 'Retry jobs published after a failed attempt.', registers }),
     deferred: new Counter({ name: 'callback_router_deliveries_deferred_total', help: 'Deliveries parked on the retry consumer because their profile already had a full queue (hanging endpoint, or arrivals far above its rate limit).', registers }),
     deadLetters: new Counter({ name: 'callback_router_dead_letters_total', help: 'Dead letters written, by reason.', labelNames: ['reason'], registers }),
-    inFlight: new Gauge({ name: 'callback_router_in_flight', help: 'Deliveries in flight in this process.', registers }),
+    attemptStarted() {
+      inFlight++
+    },
+    attemptEnded() {
+      inFlight--
+    },
     configReloads: new Counter({ name: 'callback_router_config_reloads_total', help: 'Profile reloads by result (success, failure).', labelNames: ['result'], registers }),
     consumerPending: new Gauge({ name: 'callback_router_consumer_pending', help: 'Messages not yet delivered to the daemons, per durable consumer.', labelNames: ['consumer'], registers }),
     daemons: new Gauge({ name: 'callback_router_daemons', help: 'Live daemons seen in CALLBACK_DAEMONS, this one included (they share every rateLimit).', registers }),
@@ -83,23 +138,11 @@ export function createMetrics(plugins: PluginRegistry, options: { defaultMetrics
     },
     countDelivery(channel, event, outcome) {
       const l = m.labels(channel, event)
-      const key = `d\u0000${l.channel}\u0000${l.event}\u0000${outcome}`
-      let child = children.get(key)
-      if (child === undefined) {
-        child = m.deliveries.labels(l.channel, l.event, outcome)
-        children.set(key, child)
-      }
-      child.inc()
+      delivered.bump(`${l.channel}\u0000${l.event}\u0000${outcome}`)
     },
     countReceived(channel, event) {
       const l = m.labels(channel, event)
-      const key = `r\u0000${l.channel}\u0000${l.event}`
-      let child = children.get(key)
-      if (child === undefined) {
-        child = m.eventsReceived.labels(l.channel, l.event)
-        children.set(key, child)
-      }
-      child.inc()
+      received.bump(`${l.channel}\u0000${l.event}`)
     },
     countWaiting(source) {
       waiting = source

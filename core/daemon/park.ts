@@ -35,10 +35,16 @@ export function parkUntilDue(m: JsMsg, job: Job, now = Date.now()): boolean {
   return true
 }
 
+/** Is the profile's queue in memory full? (the daemon asks before every delivery, without a promise) */
+export function overflowing(ctx: DaemonContext, profile: string): boolean {
+  const limiter = ctx.deliverer.limiterOf(profile)
+  return limiter !== undefined && limiter.waiting >= overflowThreshold(limiter.limits)
+}
+
 /** Moves the delivery to the retry consumer when its profile's queue is full (true), else false. */
 export async function deferIfOverflowing(ctx: DaemonContext, m: JsMsg, job: Job): Promise<boolean> {
-  const limiter = ctx.deliverer.limiterOf(job.profile)
-  if (!limiter || limiter.waiting < overflowThreshold(limiter.limits)) return false
+  if (!overflowing(ctx, job.profile)) return false
+  const limiter = ctx.deliverer.limiterOf(job.profile)!
   const delayMs = Math.min(MAX_DEFER_MS, Math.max(MIN_DEFER_MS, Math.ceil((limiter.waiting / limiter.limits.perSecond) * 1000)))
   ctx.metrics.deferred.inc()
   if (m.subject.startsWith(`${SUBJECTS.retryJobs}.`)) {

@@ -79,19 +79,25 @@ function limitsOf(profile: Profile, defaults: DelivererDeps['defaultRateLimit'])
 
 /** Limiters and authorizers per profile id, each replaced when its part of the profile changes. */
 class PerProfile {
-  private readonly limiters = new Map<string, { key: string; limiter: RateLimiter }>()
+  /** Per profile id: its limits' key, the limiter, and the profile object last seen with it. */
+  private readonly limiters = new Map<string, { key: string; limiter: RateLimiter; seen: Profile }>()
   private readonly authorizers = new Map<string, { key: string; authorizer: Authorizer | undefined }>()
 
   constructor(private readonly deps: DelivererDeps) {}
 
   limiterFor(profile: Profile): RateLimiter {
+    const held = this.limiters.get(profile.id)
+    // The same profile object as last time (no reload since): its limits are the same too.
+    if (held !== undefined && held.seen === profile) return held.limiter
     const limits = limitsOf(profile, this.deps.defaultRateLimit)
     const key = `${limits.perSecond}/${limits.maxConcurrent}`
-    const held = this.limiters.get(profile.id)
-    if (held !== undefined && held.key === key) return held.limiter
+    if (held !== undefined && held.key === key) {
+      held.seen = profile
+      return held.limiter
+    }
     // A changed rateLimit gets a fresh limiter; requests in flight on the old one finish there.
     const limiter = this.deps.createLimiter ? this.deps.createLimiter(profile.id, limits) : createRateLimiter(limits)
-    this.limiters.set(profile.id, { key, limiter })
+    this.limiters.set(profile.id, { key, limiter, seen: profile })
     return limiter
   }
 
@@ -138,6 +144,18 @@ function leaving(a: DeliveryAttempt): DeliveryAttempt {
   if (a.error !== null) a.error = redact(a.error)
   if (a.refusedTarget !== undefined) a.refusedTarget = redact(a.refusedTarget)
   return a
+}
+
+/**
+ * The exchange's result, which is this attempt's own object, completed in place into the
+ * attempt (a copy with spread per delivery showed in the daemon's profile).
+ */
+function completed(result: AttemptResult, outcome: DeliveryOutcome, request: OutgoingRequest, latencyMs: number): DeliveryAttempt {
+  const out = result as DeliveryAttempt
+  out.latencyMs = latencyMs
+  out.outcome = outcome
+  out.request = request
+  return out
 }
 
 function renderFailure(err: unknown, latencyMs: number): DeliveryAttempt {
@@ -198,7 +216,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
         if (hooks?.headers !== undefined) Object.assign(rendered.headers, hooks.headers)
         rendered.headers['user-agent'] = USER_AGENT
         const result = await sendAttempt(rendered, { dispatcher: deps.dispatcher, timeoutMs: compiled.timeoutMs, maxResponseBytes: deps.maxResponseBytes, onStart: release.started })
-        const out: DeliveryAttempt = { ...result, latencyMs: elapsed(), outcome: result.ok ? 'delivered' : result.refused ? 'refused' : 'failed', request: rendered }
+        const out = completed(result, result.ok ? 'delivered' : result.refused ? 'refused' : 'failed', rendered, elapsed())
         hooks?.onSettled?.(out.outcome)
         return result.ok ? out : leaving(out)
       }
@@ -234,7 +252,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
       const { request, result } = sent
       const outcome: DeliveryOutcome = result.ok ? 'delivered' : result.refused ? 'refused' : 'failed'
       hooks?.onSettled?.(outcome)
-      const out: DeliveryAttempt = { ...result, latencyMs: elapsed(), outcome, request }
+      const out = completed(result, outcome, request, elapsed())
       return result.ok ? out : leaving(out)
     } finally {
       if (timer !== undefined) clearTimeout(timer)

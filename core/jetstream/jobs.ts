@@ -2,7 +2,7 @@
 // body, the retry state in headers. Keeping the state in headers (not in JetStream's
 // delivery count, which also rises on ack timeouts and restarts) makes the attempt number
 // survive restarts exactly.
-import { headers as natsHeaders, type MsgHdrs } from 'nats'
+import { headers as natsHeaders, type JsMsg, type MsgHdrs } from 'nats'
 import { SUBJECTS } from './streams'
 import { errorClass } from '../errors'
 
@@ -58,6 +58,30 @@ export interface Job {
 }
 
 export type JobKind = 'fresh' | 'retry'
+
+const REPLAY_CYCLE_KEY = Buffer.from(H.replayCycle, 'latin1')
+
+/** nats.js's undecoded header block of a message: the bytes before `hdr` in its raw data. */
+interface RawMsg {
+  msg?: { _msg?: { hdr?: unknown }; _rdata?: Uint8Array }
+}
+
+/**
+ * The replay cycle of an event: 1, unless a replay of its dead letter set CR-Replay-Cycle.
+ * The raw header block is searched for the name first: decoding every event's headers (its
+ * Nats-Msg-Id) only to find this one absent was 2 % of the daemon's CPU (bench profile).
+ * Where the name appears, or nats.js keeps its message differently, the headers are decoded.
+ */
+export function replayCycleOf(m: JsMsg): number {
+  const raw = (m as unknown as RawMsg).msg
+  const hdr = raw?._msg?.hdr
+  if (typeof hdr === 'number' && raw?._rdata instanceof Uint8Array) {
+    if (hdr <= 0) return 1
+    const block = Buffer.from(raw._rdata.buffer, raw._rdata.byteOffset, Math.min(hdr, raw._rdata.byteLength))
+    if (block.indexOf(REPLAY_CYCLE_KEY) === -1) return 1
+  }
+  return Number(m.headers?.get(H.replayCycle)) || 1
+}
 
 export function jobSubject(kind: JobKind, profileId: string): string {
   return `${kind === 'fresh' ? SUBJECTS.freshJobs : SUBJECTS.retryJobs}.${profileId}`
