@@ -37,6 +37,8 @@ export function createShutdown(ctx: DaemonContext, parts: ShutdownParts): Shutdo
     const finished = await Promise.race([ctx.slots.idle().then(() => true), sleep(graceMs).then(() => false)])
     if (!finished) ctx.logger.warn({ inFlight: ctx.slots.inUse }, 'shutdown grace over: unfinished deliveries will be redelivered')
     await parts.leave?.()
+    // Records, then acks, as at the end of every turn; close() waits until NATS has both.
+    ctx.attemptLog.flush()
     ctx.acks.flush()
     await ctx.attemptLog.close()
     await ctx.tracing.shutdown().catch(() => undefined)

@@ -17,8 +17,7 @@ import { createDeliverer } from '../delivery/deliver'
 import { createTracing } from '../tracing'
 import { createDispatcher } from '../delivery/dispatcher'
 import { Slots } from '../delivery/slots'
-import { AckBatch } from '../jetstream/ack-batch'
-import { AttemptLog } from '../jetstream/attempt-log'
+import { endOfTurnWriters } from '../jetstream/attempt-log'
 import { connectNats, maxEventBytes, whileUnavailable } from '../jetstream/connection'
 import { ackWaitMs, ensureConsumers, ensureStreams } from '../jetstream/streams'
 import { createLogger, type Logger } from '../logger'
@@ -134,8 +133,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     js,
     jsm,
     deliverer: createDeliverer({ dispatcher, maxResponseBytes, defaultRateLimit, createLimiter: cluster.membership?.limiter }),
-    attemptLog: new AttemptLog(nc, { logger }),
-    acks: new AckBatch(),
+    ...endOfTurnWriters(nc, logger),
     slots: new Slots(concurrency),
     leases: new Map(),
     tracing: createTracing(env),
