@@ -5,21 +5,14 @@ import t from 'tap'
 import { connect, nanos } from 'nats'
 import { AttemptLog, endOfTurnWriters, readAttempts, type AttemptRecord } from '../core/jetstream/attempt-log'
 import { STREAMS, SUBJECTS } from '../core/jetstream/streams'
-import { NatsServer } from './helpers/nats-server'
+import { NatsServer, natsForTest } from './helpers/nats-server'
 import { pino } from 'pino'
 
 const record = (eventId: string, profile: string, attempt: number, status: number | null = 200): AttemptRecord => ({ eventId, profile, cycle: 1, attempt, at: '2026-11-27T12:00:00.123Z', status, error: status === 200 ? null : 'status 503', latencyMs: 4 })
 
 t.test('records go out at the end of the turn, read back per event in order, and a record sent twice is stored once', async (t) => {
-  const nats = await NatsServer.start()
-  const nc = await connect({ servers: nats.url })
-  t.teardown(async () => {
-    await nc.close()
-    await nats.close()
-  })
-  const jsm = await nc.jetstreamManager()
+  const { nc, jsm, js } = await natsForTest(t)
   await jsm.streams.add({ name: STREAMS.attempts, subjects: [`${SUBJECTS.attempts}.>`], duplicate_window: nanos(60_000) })
-  const js = nc.jetstream()
   const { attemptLog, acks } = endOfTurnWriters(nc, pino({ level: 'silent' }))
   t.ok(acks, 'the ack batch shares the turn')
 

@@ -1,7 +1,7 @@
 // Job headers carry the retry state; they must read back exactly.
 import t from 'tap'
-import { connect, headers, type JsMsg, type MsgHdrs } from 'nats'
-import { NatsServer } from './helpers/nats-server'
+import { headers, type JsMsg, type MsgHdrs } from 'nats'
+import { natsForTest } from './helpers/nats-server'
 import { decodeJob, replayCycleOf, encodeJob, jobMsgId, jobSubject, encodeSummaries, decodeSummaries, JobHeaderError, H, type Job } from '../core/jetstream/jobs'
 
 const job: Job = {
@@ -47,15 +47,8 @@ t.test('missing or malformed headers are refused with a coded error', async (t) 
 })
 
 t.test("an event's replay cycle is read from its raw headers as decoding them would: absent, beside other headers, set, and without nats.js's raw fields", async (t) => {
-  const nats = await NatsServer.start()
-  const nc = await connect({ servers: nats.url })
-  t.teardown(async () => {
-    await nc.close()
-    await nats.close()
-  })
-  const jsm = await nc.jetstreamManager()
+  const { jsm, js } = await natsForTest(t)
   await jsm.streams.add({ name: 'REPLAY_T', subjects: ['replay.t'] })
-  const js = nc.jetstream()
   const withHeaders = (pairs: Array<[string, string]>): MsgHdrs => {
     const h = headers()
     for (const [k, v] of pairs) h.set(k, v)

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs'
 import { createServer, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { connect as connectNats, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats'
 
 export function natsServerBinary(): string {
   for (const dir of (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/usr/local/bin', '/usr/bin'])) {
@@ -150,4 +151,15 @@ function canConnect(port: number): Promise<boolean> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))
+}
+
+/** A server of its own, a connection and its JetStream handles, all closed when the test ends. */
+export async function natsForTest(t: { teardown(fn: () => unknown): void }): Promise<{ nats: NatsServer; nc: NatsConnection; jsm: JetStreamManager; js: JetStreamClient }> {
+  const nats = await NatsServer.start()
+  const nc = await connectNats({ servers: nats.url })
+  t.teardown(async () => {
+    await nc.close()
+    await nats.close()
+  })
+  return { nats, nc, jsm: await nc.jetstreamManager(), js: nc.jetstream() }
 }
