@@ -51,3 +51,23 @@ t.test('a record that cannot be sent is logged, not thrown into the delivery', a
   t.match(lines.join(''), /attempt log records could not be sent: NATS is closed/)
   await log.close()
 })
+
+t.test('a record NATS refuses (larger than max_payload) is logged and the rest of its turn still goes out', async (t) => {
+  const nats = await NatsServer.start({ maxPayload: 4096 })
+  t.teardown(() => nats.close())
+  const nc = await connect({ servers: nats.url })
+  t.teardown(() => nc.close())
+  const jsm = await nc.jetstreamManager()
+  await jsm.streams.add({ name: STREAMS.attempts, subjects: [`${SUBJECTS.attempts}.>`], duplicate_window: nanos(60_000) })
+  const lines: string[] = []
+  const log = new AttemptLog(nc, { logger: pino({ level: 'warn' }, { write: (s: string) => void lines.push(s) }) })
+  log.record(record('evt-1', 'shop', 1))
+  log.record({ ...record('evt-2', 'shop', 1, 500), error: 'x'.repeat(10_000) })
+  log.record(record('evt-3', 'shop', 1))
+  await log.close()
+  const js = nc.jetstream()
+  t.equal((await readAttempts(js, jsm, 'evt-1')).length, 1, 'the record before it')
+  t.equal((await readAttempts(js, jsm, 'evt-2')).length, 0, 'the refused one')
+  t.equal((await readAttempts(js, jsm, 'evt-3')).length, 1, 'the record after it')
+  t.match(lines.join(''), /"failed":1.*attempt log records could not be sent/)
+})

@@ -52,17 +52,20 @@ export class AttemptLog {
       this.options.logger?.warn({ failed: batch.length }, 'attempt log records could not be sent: NATS is closed')
       return
     }
-    let sent = 0
-    try {
-      for (const r of batch) {
+    // nats.js refuses a publish when its reconnect buffer is full or the connection closed;
+    // one record refused does not stop the others, and the turn logs once.
+    let failed = 0
+    let error: unknown
+    for (const r of batch) {
+      try {
         const { headers, body } = encodedRecord(this.enc, r)
         nc.publish(attemptSubject(r.eventId), body, { headers: headers as unknown as MsgHdrs })
-        sent++
+      } catch (e) {
+        failed++
+        error ??= e
       }
-    } catch (e) {
-      // nats.js refuses a publish when its reconnect buffer is full or the connection closed.
-      this.options.logger?.warn({ failed: batch.length - sent, error: String(e) }, 'attempt log records could not be sent')
     }
+    if (failed > 0) this.options.logger?.warn({ failed, error: String(error) }, 'attempt log records could not be sent')
   }
 
   /** Publishes what is buffered and waits until NATS has it (or logs why not). */
