@@ -2,7 +2,8 @@
 // made them (with no flush of their own), read back by event, deduplicated by their
 // Nats-Msg-Id, whichever way their headers were encoded.
 import t from 'tap'
-import { connect, nanos } from 'nats'
+import { connect, nanos, type JsMsg } from 'nats'
+import { AckBatch, EndOfTurn } from '../core/jetstream/ack-batch'
 import { AttemptLog, endOfTurnWriters, readAttempts, type AttemptRecord } from '../core/jetstream/attempt-log'
 import { STREAMS, SUBJECTS } from '../core/jetstream/streams'
 import { NatsServer, natsForTest } from './helpers/nats-server'
@@ -70,4 +71,17 @@ t.test('a record NATS refuses (larger than max_payload) is logged and the rest o
   t.equal((await readAttempts(js, jsm, 'evt-2')).length, 0, 'the refused one')
   t.equal((await readAttempts(js, jsm, 'evt-3')).length, 1, 'the record after it')
   t.match(lines.join(''), /"failed":1.*attempt log records could not be sent/)
+})
+
+t.test("an ack that nats.js refuses (connection closed) ends the turn quietly and later turns still ack", async (t) => {
+  const turn = new EndOfTurn()
+  const acks = new AckBatch(turn)
+  const acked: string[] = []
+  const msg = (id: string, fails: boolean): JsMsg => ({ ack: () => (fails ? (() => { throw new Error('CONNECTION_CLOSED') })() : void acked.push(id)) }) as unknown as JsMsg
+  acks.ack(msg('a', true))
+  acks.ack(msg('b', true))
+  t.doesNotThrow(() => turn.run(), 'the turn does not throw')
+  acks.ack(msg('c', false))
+  await new Promise((r) => setImmediate(r))
+  t.same(acked, ['c'], 'the next turn acks')
 })

@@ -51,6 +51,12 @@ export class AckBatch {
     const list = this.pending
     if (list.length === 0) return
     this.pending = []
-    for (const m of list) m.ack()
+    try {
+      for (const m of list) m.ack()
+    } catch {
+      // nats.js throws once the connection is closed (a delivery that ended after shutdown
+      // closed it): these messages stay unacknowledged and come back after ack_wait, as a
+      // crash would leave them; a throw here, at the end of a turn, would end the process.
+    }
   }
 }
