@@ -136,3 +136,22 @@ t.test('encryptParameters reaches into arrays by index without touching the orig
   t.same(out, { items: [{ id: 'a' }, { id: 'enc(b)' }] })
   t.same(vars, { items: [{ id: 'a' }, { id: 'b' }] })
 })
+
+t.test('random IVs never repeat across the IV pool\'s refills, GCM and CFB mixed, and every value decrypts', async (t) => {
+  const gcm: EncryptionSettings = { algorithm: 'aes-256-gcm', key: 'base64:' + Buffer.alloc(32, 3).toString('base64'), iv: 'random', parameters: ['x'] }
+  const cfb: EncryptionSettings = { algorithm: 'aes-128-cfb', key: 'base64:' + Buffer.alloc(16, 5).toString('base64'), iv: 'random', parameters: ['x'] }
+  const encGcm = createEncryptor(gcm)
+  const encCfb = createEncryptor(cfb)
+  const ivs = new Set<string>()
+  let wrong = 0
+  // 3,000 values: about ten 4 KiB pools of 12- and 16-byte IVs.
+  for (let i = 0; i < 3000; i++) {
+    const useGcm = i % 3 !== 0
+    const value = `+4477009${String(i).padStart(5, '0')}`
+    const out = useGcm ? encGcm(value) : encCfb(value)
+    ivs.add(Buffer.from(out, 'base64').subarray(0, useGcm ? 12 : 16).toString('hex'))
+    if (decryptValue(useGcm ? gcm : cfb, out) !== value) wrong++
+  }
+  t.equal(ivs.size, 3000, 'every IV distinct')
+  t.equal(wrong, 0, 'every value decrypts to itself')
+})
