@@ -10,7 +10,7 @@ import { decodeJob, replayCycleOf, encodeJob, jobMsgId, jobSubject, type Attempt
 import type { CompiledProfile } from '../render/compile'
 import type { DaemonContext } from './context'
 import { attemptSummary, decideOutcome } from './outcome'
-import { deferIfOverflowing, overflowing, parkUntilDue } from './park'
+import { defer, overflowing, parkUntilDue } from './park'
 import { route } from './route'
 import { serverAddressOf } from './trace-attrs'
 
@@ -41,7 +41,8 @@ export async function deliver(ctx: DaemonContext, m: JsMsg, compiled: CompiledPr
   if (typeof admission !== 'string') admission = await admission
   if (admission === 'hold') return ctx.health.hold(m, job)
   const probe = admission === 'probe'
-  if (!probe && overflowing(ctx, job.profile) && (await deferIfOverflowing(ctx, m, job))) return
+  const full = probe ? undefined : overflowing(ctx, job.profile)
+  if (full) return defer(ctx, m, job, full)
   const { metrics, logger } = ctx
   metrics.attemptStarted()
   // ack_wait is set above twice the longest timeout, and the deliverer calls onWait while

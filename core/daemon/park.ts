@@ -8,6 +8,7 @@ import type { JsMsg } from 'nats'
 import { encodeJob, jobMsgId, jobSubject, type Job } from '../jetstream/jobs'
 import { SUBJECTS } from '../jetstream/streams'
 import type { DaemonContext } from './context'
+import type { RateLimiter } from '../delivery/rate-limit'
 
 /**
  * Most of a nak delay: a parked retry is looked at again at least this often (a removed
@@ -35,24 +36,24 @@ export function parkUntilDue(m: JsMsg, job: Job, now = Date.now()): boolean {
   return true
 }
 
-/** Is the profile's queue in memory full? (the daemon asks before every delivery, without a promise) */
-export function overflowing(ctx: DaemonContext, profile: string): boolean {
+/**
+ * The profile's limiter when its queue in memory is full, else undefined (asked before every
+ * delivery, so without a promise).
+ */
+export function overflowing(ctx: DaemonContext, profile: string): RateLimiter | undefined {
   const limiter = ctx.deliverer.limiterOf(profile)
-  return limiter !== undefined && limiter.waiting >= overflowThreshold(limiter.limits)
+  return limiter !== undefined && limiter.waiting >= overflowThreshold(limiter.limits) ? limiter : undefined
 }
 
-/** Moves the delivery to the retry consumer when its profile's queue is full (true), else false. */
-export async function deferIfOverflowing(ctx: DaemonContext, m: JsMsg, job: Job): Promise<boolean> {
-  if (!overflowing(ctx, job.profile)) return false
-  const limiter = ctx.deliverer.limiterOf(job.profile)!
+/** Moves the delivery of an overflowing profile (its `limiter`) to the retry consumer. */
+export async function defer(ctx: DaemonContext, m: JsMsg, job: Job, limiter: RateLimiter): Promise<void> {
   const delayMs = Math.min(MAX_DEFER_MS, Math.max(MIN_DEFER_MS, Math.ceil((limiter.waiting / limiter.limits.perSecond) * 1000)))
   ctx.metrics.deferred.inc()
   if (m.subject.startsWith(`${SUBJECTS.retryJobs}.`)) {
     m.nak(delayMs)
-    return true
+    return
   }
   const parked: Job = { ...job, notBefore: Date.now() + delayMs }
   await ctx.js.publish(jobSubject('retry', job.profile), m.data, { msgID: `${jobMsgId(job)}:deferred`, headers: encodeJob(parked) })
   m.ack()
-  return true
 }

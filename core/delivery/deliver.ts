@@ -148,12 +148,12 @@ function leaving(a: DeliveryAttempt): DeliveryAttempt {
 
 /**
  * The exchange's result, which is this attempt's own object, completed in place into the
- * attempt (a copy with spread per delivery showed in the daemon's profile).
+ * attempt with its outcome (a copy with spread per delivery showed in the daemon's profile).
  */
-function completed(result: AttemptResult, outcome: DeliveryOutcome, request: OutgoingRequest, latencyMs: number): DeliveryAttempt {
+function completed(result: AttemptResult, request: OutgoingRequest, latencyMs: number): DeliveryAttempt {
   const out = result as DeliveryAttempt
   out.latencyMs = latencyMs
-  out.outcome = outcome
+  out.outcome = result.ok ? 'delivered' : result.refused ? 'refused' : 'failed'
   out.request = request
   return out
 }
@@ -216,7 +216,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
         if (hooks?.headers !== undefined) Object.assign(rendered.headers, hooks.headers)
         rendered.headers['user-agent'] = USER_AGENT
         const result = await sendAttempt(rendered, { dispatcher: deps.dispatcher, timeoutMs: compiled.timeoutMs, maxResponseBytes: deps.maxResponseBytes, onStart: release.started })
-        const out = completed(result, result.ok ? 'delivered' : result.refused ? 'refused' : 'failed', rendered, elapsed())
+        const out = completed(result, rendered, elapsed())
         hooks?.onSettled?.(out.outcome)
         return result.ok ? out : leaving(out)
       }
@@ -250,9 +250,8 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
         throw err
       }
       const { request, result } = sent
-      const outcome: DeliveryOutcome = result.ok ? 'delivered' : result.refused ? 'refused' : 'failed'
-      hooks?.onSettled?.(outcome)
-      const out = completed(result, outcome, request, elapsed())
+      const out = completed(result, request, elapsed())
+      hooks?.onSettled?.(out.outcome)
       return result.ok ? out : leaving(out)
     } finally {
       if (timer !== undefined) clearTimeout(timer)
