@@ -14,7 +14,7 @@ interface MetricValue {
 export class FastHistogram {
   readonly type = 'histogram'
   readonly aggregator = 'sum'
-  private counts: number[]
+  private counts: number[] = []
   private sum = 0
   private count = 0
 
@@ -24,7 +24,7 @@ export class FastHistogram {
     private readonly bounds: readonly number[],
     registers: readonly Registry[],
   ) {
-    this.counts = bounds.map(() => 0)
+    this.reset()
     for (const r of registers) r.registerMetric(this as never)
   }
 
