@@ -20,6 +20,11 @@ export interface Throughput {
   /** The consumer process's RSS at the end (the largest, with several), MB. */
   rssMb?: number
   peakRssMb?: number
+  /**
+   * The same drain from its `from`-th arrival on (a quarter in): every process here starts
+   * cold, so the first figures include its JIT warm-up; this one is the rate it keeps.
+   */
+  warm?: { from: number; perSecond: number; cpuSecondsPer10k?: number }
 }
 
 export interface Latency {
@@ -96,6 +101,11 @@ export class Endpoint {
     return this.call({ type: 'reset', latency })
   }
 
+  /** Before a drain of `expected` requests: counts from zero and keeps where the warm part starts. */
+  resetForDrain(expected: number): Promise<unknown> {
+    return this.call({ type: 'reset', latency: false, mark: warmFrom(expected) })
+  }
+
   stats(): Promise<EndpointStats> {
     return this.call({ type: 'stats' })
   }
@@ -150,10 +160,17 @@ function cpuOf(pids: number[]): number {
   return pids.reduce((s, p) => s + sampleProc(p).cpuSeconds, 0)
 }
 
-/** Waits until the endpoint counted `expected` requests; CPU is taken from first arrival to the end. */
+/** Where a drain's warm figure starts: a quarter of the way in. */
+export function warmFrom(expected: number): number {
+  return Math.max(1, Math.floor(expected / 4))
+}
+
+/** Waits until the endpoint counted `expected` requests; CPU is taken from first arrival to the end (and from the warm mark). */
 export async function measureDrain(ep: Endpoint, expected: number, w: Watched | undefined, timeoutMs: number): Promise<Throughput> {
   const deadline = Date.now() + timeoutMs
   let cpu0: { consumers: number; nats: number; redis: number } | undefined
+  let cpuMark: { consumers: number; count: number } | undefined
+  const mark = warmFrom(expected)
   let stats: EndpointStats
   const sample = (): { consumers: number; nats: number; redis: number } => ({
     consumers: cpuOf(w?.consumers ?? []),
@@ -163,15 +180,18 @@ export async function measureDrain(ep: Endpoint, expected: number, w: Watched | 
   for (;;) {
     stats = await ep.stats()
     if (stats.count > 0 && w && cpu0 === undefined) cpu0 = sample()
+    if (stats.count >= mark && w && cpuMark === undefined && stats.count < expected) cpuMark = { consumers: cpuOf(w.consumers), count: stats.count }
     if (stats.count >= expected) break
     if (Date.now() > deadline) throw new Error(`only ${stats.count} of ${expected} requests arrived in ${timeoutMs} ms`)
     await sleep(stats.count > 0 ? 5 : 20)
   }
   const seconds = (stats.lastUs - stats.firstUs) / 1e6
   const out: Throughput = { events: expected, seconds: round(seconds, 3), perSecond: Math.round((expected - 1) / seconds) }
+  if (stats.markUs > 0 && stats.lastUs > stats.markUs) out.warm = { from: mark, perSecond: Math.round((expected - mark) / ((stats.lastUs - stats.markUs) / 1e6)) }
   if (w && cpu0 !== undefined) {
     const cpu1 = sample()
-    const per10k = (s: number): number => round((s / expected) * 10_000, 2)
+    const per10k = (s: number, n = expected): number => round((s / n) * 10_000, 2)
+    if (out.warm && cpuMark !== undefined) out.warm.cpuSecondsPer10k = per10k(cpu1.consumers - cpuMark.consumers, expected - cpuMark.count)
     out.cpuSecondsPer10k = per10k(cpu1.consumers - cpu0.consumers)
     if (w.nats !== undefined) out.natsCpuSecondsPer10k = per10k(cpu1.nats - cpu0.nats)
     if (w.redis !== undefined) out.redisCpuSecondsPer10k = per10k(cpu1.redis - cpu0.redis)

@@ -28,7 +28,7 @@ import { freePort, NatsServer } from '../test/helpers/nats-server'
 import { runBacklog } from './backlog'
 import { spawnDaemon, startDaemonProcess, VARIANTS, waitReady, writeDaemonSetup, type DaemonSetup, type Variant } from './daemon-proc'
 import { NAIVE_CONSUMER, NAIVE_STREAM, NAIVE_SUBJECT } from './load'
-import { allAcked, drained, Endpoint, eventOf, exited, forkScript, measureDrain, measureLatency, ready, round, sendMany, stopProcess, type Latency, type Send, type Throughput } from './measure'
+import { allAcked, drained, Endpoint, eventOf, exited, forkScript, measureDrain, measureLatency, ready, round, sendMany, stopProcess, warmFrom, type Latency, type Send, type Throughput } from './measure'
 import { addJob, jobsLeft, peerQueue } from './peer'
 import { mb } from './proc'
 import { RedisServer } from './redis'
@@ -87,7 +87,7 @@ function peerSend(queue: Queue, account: string): Send {
 // ── one drain of each kind ───────────────────────────────────────────────────────────
 async function runA(w: World): Promise<Run> {
   const body = JSON.stringify({ id: 'msg-1', to: '+919876543210', status: 'Delivered', detail: { code: '000' }, ref: '0' })
-  await w.ep.reset(false)
+  await w.ep.resetForDrain(w.o.events)
   const proc = w.track(forkScript('load', ['raw', `${w.ep.url}/raw`, String(w.o.events), String(w.o.concurrency), body]))
   const t = await measureDrain(w.ep, w.o.events, undefined, w.timeoutMs)
   await exited(proc)
@@ -96,7 +96,7 @@ async function runA(w: World): Promise<Run> {
 
 async function runB(w: World, prefix: string, n: number): Promise<Run> {
   await sendMany(jsSend(w.js, NAIVE_SUBJECT, 'bench-json'), prefix, n)
-  await w.ep.reset(false)
+  await w.ep.resetForDrain(n)
   const proc = w.track(forkScript('load', ['naive', w.nats.url, `${w.ep.url}/naive`, String(w.o.concurrency)]))
   try {
     const t = await measureDrain(w.ep, n, { consumers: [proc.pid!], nats: w.nats.pid }, w.timeoutMs)
@@ -114,7 +114,7 @@ async function startPeer(w: World): Promise<ChildProcess> {
 
 async function runP(w: World, prefix: string, n: number): Promise<Run> {
   await sendMany(peerSend(w.queue, 'bench-json'), prefix, n)
-  await w.ep.reset(false)
+  await w.ep.resetForDrain(n)
   const proc = await startPeer(w)
   try {
     const t = await measureDrain(w.ep, n, { consumers: [proc.pid!], redis: w.redis.pid }, w.timeoutMs)
@@ -128,7 +128,7 @@ async function runP(w: World, prefix: string, n: number): Promise<Run> {
 async function runC(w: World, v: Variant, prefix: string, n: number, daemons = 1, dist?: string): Promise<Run> {
   const perEvent = v === 'fanout' ? 3 : 1
   await sendMany(jsSend(w.js, SUBJECT, `bench-${v}`), prefix, n)
-  await w.ep.reset(false)
+  await w.ep.resetForDrain(n * perEvent)
   // Spawned together and measured from the first arrival: with two, neither drains alone
   // for long while the other starts.
   const procs = Array.from({ length: daemons }, (_, i) => w.track(spawnDaemon(w.setup, w.o.cpuProf, i, dist)))
@@ -144,7 +144,8 @@ async function runC(w: World, v: Variant, prefix: string, n: number, daemons = 1
 function describe(key: string, r: Run): string {
   const unit = key === 'A' ? 'req/s' : key === 'fanout' ? 'deliveries/s' : 'events/s'
   const cpu = r.cpuSecondsPer10k === undefined ? '' : `  (${r.cpuSecondsPer10k} CPU s/10k${r.natsCpuSecondsPer10k !== undefined ? `, nats-server ${r.natsCpuSecondsPer10k}` : ''}${r.redisCpuSecondsPer10k !== undefined ? `, redis-server ${r.redisCpuSecondsPer10k}` : ''}, RSS ${r.rssMb} MB)`
-  return `${r.perSecond} ${unit}${cpu}${r.acked === false ? '  NOT ALL ACKED' : ''}`
+  const warm = r.warm ? `  warm ${r.warm.perSecond}${r.warm.cpuSecondsPer10k !== undefined ? ` (${r.warm.cpuSecondsPer10k})` : ''}` : ''
+  return `${r.perSecond} ${unit}${cpu}${warm}${r.acked === false ? '  NOT ALL ACKED' : ''}`
 }
 
 const LABEL: Record<string, string> = { A: 'A raw undici POST loop', B: 'B naive forwarder', P: 'P BullMQ + Redis worker', [TWO]: 'C json, two daemons' }
@@ -273,6 +274,18 @@ function summarise(o: BenchOptions, startedAt: Date, rounds: Array<{ order: stri
   const rss = Math.max(...o.variants.map((v) => best[v]?.rssMb ?? 0))
   const atLeast = (v: number | null | undefined, t: number): boolean => v !== null && v !== undefined && v >= t
   o.log(`C/A (json) = ${ratios.json?.cOverA ?? null}   C/B (json) = ${cb}   C/P (json) = ${cp}   two daemons / one = ${ratio(best[TWO], best.json)}   p99 added (C − B) = ${added} ms`)
+  // The same drains from a quarter in: each process starts cold, and the daemon has the most
+  // code to compile; this is the rate each keeps once warm (best warm round of each kind).
+  const warmBest = (k: string): number | undefined => Math.max(...rounds.map((r) => r.runs[k]?.warm?.perSecond ?? 0)) || undefined
+  const warmRatio = (x: string, y: string): number | null => {
+    const a = warmBest(x)
+    const b = warmBest(y)
+    return a !== undefined && b !== undefined ? round(a / b) : null
+  }
+  const warm: Record<string, { cOverB: number | null; cOverP: number | null }> = {}
+  for (const v of [...o.variants, ...extra]) warm[v] = { cOverB: warmRatio(v, 'B'), cOverP: warmRatio(v, 'P') }
+  const warmRound = (r: { runs: Record<string, Run> }, y: string): number | null => (r.runs.json?.warm && r.runs[y]?.warm ? round(r.runs.json.warm.perSecond / r.runs[y].warm!.perSecond) : null)
+  o.log(`warm (from arrival ${warmFrom(o.events)} of ${o.events}): C/B (json) = ${warm.json?.cOverB ?? null}   C/P (json) = ${warm.json?.cOverP ?? null}   per round C/P ${rounds.map((r) => warmRound(r, 'P')).join(' ')}`)
   for (const c of compared) {
     o.log(`${c.key} = ${c.dist}: C'/B (json) = ${ratios[c.key].cOverB}   C/C' = ${ratio(best.json, best[c.key])}   per round C/B ${rounds.map((r) => ratio(r.runs.json, r.runs.B)).join(' ')}, C'/B ${rounds.map((r) => ratio(r.runs[c.key], r.runs.B)).join(' ')}`)
   }
@@ -280,6 +293,7 @@ function summarise(o: BenchOptions, startedAt: Date, rounds: Array<{ order: stri
     ...r,
     cOverB: Object.fromEntries(Object.keys(r.runs).filter((k) => !['A', 'B', 'P'].includes(k)).map((k) => [k, ratio(r.runs[k], r.runs.B)])),
     cOverP_json: ratio(r.runs.json, r.runs.P),
+    warm: { cOverB_json: warmRound(r, 'B'), cOverP_json: warmRound(r, 'P') },
   }))
   const C: Record<string, unknown> = { latency: latency.C }
   for (const k of [...o.variants, ...extra]) C[k] = { ...best[k], rounds: rounds.map((r) => r.runs[k].perSecond) }
@@ -293,6 +307,7 @@ function summarise(o: BenchOptions, startedAt: Date, rounds: Array<{ order: stri
     P: { ...best.P, latency: latency.P, rounds: rounds.map((r) => r.runs.P.perSecond) },
     C,
     ratios,
+    warmRatios: { from: warmFrom(o.events), ...warm },
     twoDaemonsOverOne: ratio(best[TWO], best.json),
     compare: compared.map((c) => ({ ...c, cOverB: ratios[c.key].cOverB, thisOverIt: ratio(best.json, best[c.key]) })),
     rounds: perRound,

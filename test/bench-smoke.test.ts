@@ -70,4 +70,13 @@ t.test('a small benchmark run reports A, B, P, every C variant, two daemons, lat
   t.same(roundOrder(rounds[0].order, rounds[0].order.length), rounds[0].order, 'and a full turn later in the first order again')
   t.same(Object.keys(rounds[0].runs).sort(), ['A', 'B', 'P', 'encrypted', 'fanout', 'get', 'json', 'twoDaemons', 'urlencoded'], 'every kind in every round')
   for (const k of ['cOverB_encrypted', 'cOverB_fanout', 'cOverP_json', 'daemonCpuPer10k_vs_B']) t.ok(r.targets[k], `target ${k} evaluated`)
+
+  // The warm figure: the same drains from a quarter in (arrival 75 of 300), past each process's JIT warm-up.
+  t.match(stdout, /warm \(from arrival 75 of 300\): C\/B \(json\) = [\d.]+ {3}C\/P \(json\) = [\d.]+/)
+  for (const [k, run] of [['A', r.A], ['B', r.B], ['P', r.P], ['C json', r.C.json], ['C fanout', r.C.fanout]] as const) {
+    const warm = (run as { warm?: { from: number; perSecond: number } }).warm
+    t.ok(warm && warm.from === 75 && positive(warm.perSecond), `${k}: warm rate from its 75th arrival`)
+  }
+  const warmRatios = r.warmRatios as Record<string, { cOverB: number; cOverP: number }>
+  t.ok(positive(warmRatios.json.cOverB) && positive(warmRatios.json.cOverP), 'warm C/B and C/P')
 })
